@@ -1,0 +1,130 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The only reader of process.env. Every variable is documented in README.md ("Configuration");
+ * a wrong value stops start-up with a message naming the variable and what it allows.
+ */
+const port = z.coerce
+  .number({ error: 'must be a port number' })
+  .int('must be a whole number')
+  .min(0, 'must be between 0 and 65535 (0 picks a free port)')
+  .max(65535, 'must be between 0 and 65535 (0 picks a free port)');
+
+const positiveInt = (max: number) =>
+  z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, `must be between 1 and ${max}`)
+    .max(max, `must be between 1 and ${max}`);
+
+const envSchema = z
+  .object({
+    CLSA_STATE_DIR: z.string().min(1).default('.clsa'),
+    HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+    HTTP_PORT: port.default(8080),
+    GRPC_HOST: z.string().min(1).default('127.0.0.1'),
+    GRPC_PORT: port.default(50051),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    DATABASE_POOL_SIZE: positiveInt(200).default(10),
+    S3_ENDPOINT: z.url({ error: 'must be a URL such as https://s3.eu-west-1.amazonaws.com' }).optional(),
+    S3_ACCESS_KEY: z.string().min(1).optional(),
+    S3_SECRET_KEY: z.string().min(1).optional(),
+    S3_BUCKET: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name (3-63 of a-z 0-9 . -)')
+      .optional(),
+    S3_REGION: z.string().min(1).default('us-east-1'),
+    S3_PART_SIZE_MB: positiveInt(5120).min(5, 'must be at least 5 (the S3 minimum part size)').default(16),
+    S3_PART_CONCURRENCY: positiveInt(64).default(4),
+    ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    HTTP_BODY_LIMIT_BYTES: positiveInt(1024 * 1024 * 1024).default(1024 * 1024),
+    SHUTDOWN_GRACE_MS: positiveInt(600_000).default(10_000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.S3_ENDPOINT === undefined) return;
+    for (const key of ['S3_ACCESS_KEY', 'S3_SECRET_KEY', 'S3_BUCKET'] as const) {
+      if (env[key] === undefined) {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'is required when S3_ENDPOINT is set' });
+      }
+    }
+  });
+
+export interface S3Config {
+  endpoint: URL;
+  accessKey: string;
+  secretKey: string;
+  bucket: string;
+  region: string;
+  partSizeBytes: number;
+  partConcurrency: number;
+}
+
+export interface AppConfig {
+  stateDir: string;
+  http: { host: string; port: number; bodyLimitBytes: number };
+  grpc: { host: string; port: number };
+  database: { url: string | undefined; poolSize: number };
+  storage: { kind: 's3'; s3: S3Config } | { kind: 'filesystem'; root: string };
+  adminToken: string | undefined;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Blank variables count as unset, as shells and compose files often export them empty. */
+function withoutBlanks(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1].trim() !== ''),
+  );
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(withoutBlanks(env));
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.join('.');
+        const value = env[name];
+        const shown = value === undefined ? '' : ` (got ${JSON.stringify(name.includes('SECRET') || name.includes('TOKEN') ? '***' : value)})`;
+        return `${name} ${issue.message}${shown}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const stateDir = path.resolve(e.CLSA_STATE_DIR);
+  return {
+    stateDir,
+    http: { host: e.HTTP_HOST, port: e.HTTP_PORT, bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES },
+    grpc: { host: e.GRPC_HOST, port: e.GRPC_PORT },
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
+    storage:
+      e.S3_ENDPOINT !== undefined
+        ? {
+            kind: 's3',
+            s3: {
+              endpoint: new URL(e.S3_ENDPOINT),
+              accessKey: e.S3_ACCESS_KEY ?? '',
+              secretKey: e.S3_SECRET_KEY ?? '',
+              bucket: e.S3_BUCKET ?? '',
+              region: e.S3_REGION,
+              partSizeBytes: e.S3_PART_SIZE_MB * 1024 * 1024,
+              partConcurrency: e.S3_PART_CONCURRENCY,
+            },
+          }
+        : { kind: 'filesystem', root: path.join(stateDir, 'objects') },
+    adminToken: e.ADMIN_TOKEN,
+    logLevel: e.LOG_LEVEL,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+  };
+}
