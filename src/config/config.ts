@@ -23,6 +23,7 @@ const envSchema = z
     CLSA_STATE_DIR: z.string().min(1).default('.clsa'),
     HTTP_HOST: z.string().min(1).default('127.0.0.1'),
     HTTP_PORT: port.default(8080),
+    PUBLIC_URL: z.url({ error: 'must be the URL clients reach the server at, e.g. https://clsa.example.com' }).optional(),
     GRPC_HOST: z.string().min(1).default('127.0.0.1'),
     GRPC_PORT: port.default(50051),
     DATABASE_URL: z
@@ -66,7 +67,7 @@ export interface S3Config {
 
 export interface AppConfig {
   stateDir: string;
-  http: { host: string; port: number; bodyLimitBytes: number };
+  http: { host: string; port: number; bodyLimitBytes: number; publicUrl: string | undefined };
   grpc: { host: string; port: number };
   database: { url: string | undefined; poolSize: number };
   storage: { kind: 's3'; s3: S3Config } | { kind: 'filesystem'; root: string };
@@ -105,7 +106,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const stateDir = path.resolve(e.CLSA_STATE_DIR);
   return {
     stateDir,
-    http: { host: e.HTTP_HOST, port: e.HTTP_PORT, bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES },
+    http: {
+      host: e.HTTP_HOST,
+      port: e.HTTP_PORT,
+      bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES,
+      publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+    },
     grpc: { host: e.GRPC_HOST, port: e.GRPC_PORT },
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     storage:

@@ -1,0 +1,44 @@
+/** Layering rules from STYLE.md, checked by `npm run layering` (part of `npm run check`). */
+module.exports = {
+  forbidden: [
+    {
+      name: 'clsa-core-is-framework-free',
+      comment: 'src/clsa is the ML core: no Nest, Prisma, storage clients, queue or HTTP.',
+      severity: 'error',
+      from: { path: '^src/clsa/' },
+      to: {
+        path: [
+          '^node_modules/(@nestjs|@prisma|minio|pg-boss|pg|fastify|@grpc|prom-client)/',
+          '^src/(auth|datasets|jobs|encoders|evaluations|db|storage|queue|config|common|generated)/',
+        ],
+      },
+    },
+    {
+      name: 'only-clsa-loads-tensors',
+      comment: 'Only src/clsa imports tfjs, so the API process never loads a training backend.',
+      severity: 'error',
+      from: { pathNot: '^src/clsa/' },
+      to: { path: '^node_modules/@tensorflow/' },
+    },
+    {
+      name: 'prisma-only-in-repositories-and-db',
+      comment: 'Repositories own the database; services and faces see our own types.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/db/', '\\.repository\\.ts$', '^src/generated/', '\\.spec\\.ts$', '^src/health/', '^src/app\\.module\\.ts$', '^src/infrastructure\\.ts$'] },
+      to: { path: '^src/generated/prisma/(client|internal)', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true, dependencyTypesNot: ['type-only'] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^src/generated/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+  },
+};

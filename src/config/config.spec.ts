@@ -1,0 +1,62 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('gives the embedded default with no variables at all', () => {
+    const config = loadConfig({});
+    expect(config.database.url).toBeUndefined();
+    expect(config.storage).toEqual({ kind: 'filesystem', root: path.resolve('.clsa', 'objects') });
+    expect(config.http).toMatchObject({ host: '127.0.0.1', port: 8080 });
+    expect(config.grpc).toEqual({ host: '127.0.0.1', port: 50051 });
+  });
+
+  it('switches to S3 when S3_ENDPOINT is set, with part sizes in bytes', () => {
+    const config = loadConfig({
+      S3_ENDPOINT: 'http://127.0.0.1:9000',
+      S3_ACCESS_KEY: 'k',
+      S3_SECRET_KEY: 's',
+      S3_BUCKET: 'clsa-data',
+      S3_PART_SIZE_MB: '8',
+    });
+    expect(config.storage.kind).toBe('s3');
+    if (config.storage.kind !== 's3') return;
+    expect(config.storage.s3).toMatchObject({ bucket: 'clsa-data', partSizeBytes: 8 * 1024 * 1024, partConcurrency: 4 });
+  });
+
+  it('treats blank values as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '  ', HTTP_PORT: '' }).http.port).toBe(8080);
+  });
+
+  it('reports every wrong variable at once, each with what it allows', () => {
+    const found = problems({ HTTP_PORT: '-1', S3_PART_SIZE_MB: '1', S3_BUCKET: 'Bad_Bucket', S3_ENDPOINT: 'not a url' });
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^HTTP_PORT must be between 0 and 65535/),
+        expect.stringMatching(/^S3_PART_SIZE_MB must be at least 5/),
+        expect.stringMatching(/^S3_BUCKET must be a valid S3 bucket name/),
+        expect.stringMatching(/^S3_ENDPOINT must be a URL/),
+      ]),
+    );
+  });
+
+  it('never echoes secrets in its messages', () => {
+    const [message] = problems({ ADMIN_TOKEN: 'hunter2' });
+    expect(message).toContain('ADMIN_TOKEN');
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('strips a trailing slash from PUBLIC_URL', () => {
+    expect(loadConfig({ PUBLIC_URL: 'https://clsa.example.com/' }).http.publicUrl).toBe('https://clsa.example.com');
+  });
+});

@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { AppRuntime } from './app.module.js';
+import type { Logger } from './common/logger.js';
+import type { AppConfig } from './config/config.js';
+import { startEmbeddedPostgres } from './db/embedded-postgres.js';
+import { migrate } from './db/migrator.js';
+import { createPrismaClient } from './db/prisma-client.js';
+import { createObjectStore } from './storage/create-object-store.js';
+
+export interface Infrastructure extends AppRuntime {
+  databaseUrl: string;
+  embeddedDatabase: boolean;
+  /** Where presigned filesystem URLs point; known only once the HTTP server listens. */
+  setPublicUrl(url: string): void;
+  stop(): Promise<void>;
+}
+
+/** The filesystem store signs its URLs with a key that must survive restarts (links stay valid). */
+async function signingKey(stateDir: string): Promise<Buffer> {
+  const file = path.join(stateDir, 'storage-signing-key');
+  try {
+    return Buffer.from((await readFile(file, 'utf8')).trim(), 'hex');
+  } catch {
+    const key = randomBytes(32);
+    await writeFile(file, key.toString('hex'), { mode: 0o600, flag: 'wx' });
+    return key;
+  }
+}
+
+async function startDatabase(config: AppConfig, logger: Logger) {
+  if (config.database.url !== undefined) return { url: config.database.url, stop: async () => {} };
+  const log = logger.child({ component: 'embedded-postgres' });
+  const started = Date.now();
+  const db = await startEmbeddedPostgres({ dataDir: path.join(config.stateDir, 'postgres'), log: (msg) => log.info(msg) });
+  log.info({ port: db.port, ms: Date.now() - started }, 'embedded PostgreSQL started');
+  return db;
+}
+
+/** Database (embedded or external), migrations, Prisma and the object store, started in order. */
+export async function startInfrastructure(config: AppConfig, logger: Logger): Promise<Infrastructure> {
+  await mkdir(config.stateDir, { recursive: true });
+  const database = await startDatabase(config, logger);
+  try {
+    const { applied } = await migrate(database.url, { log: (msg) => logger.info({ component: 'migrator' }, msg) });
+    logger.info({ applied }, applied.length > 0 ? 'migrations applied' : 'database schema up to date');
+    let publicUrl = config.http.publicUrl ?? `http://${config.http.host}:${config.http.port}`;
+    const objectStore = await createObjectStore(config.storage, {
+      signingKey: config.storage.kind === 'filesystem' ? await signingKey(config.stateDir) : Buffer.alloc(0),
+      publicBaseUrl: () => publicUrl,
+    });
+    const prisma = createPrismaClient(database.url, config.database.poolSize);
+    return {
+      config,
+      logger,
+      prisma,
+      objectStore,
+      databaseUrl: database.url,
+      embeddedDatabase: config.database.url === undefined,
+      setPublicUrl: (url) => {
+        publicUrl = config.http.publicUrl ?? url;
+      },
+      stop: async () => {
+        await prisma.$disconnect();
+        await database.stop();
+      },
+    };
+  } catch (error) {
+    await database.stop();
+    throw error;
+  }
+}

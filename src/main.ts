@@ -1,0 +1,85 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { startApp } from './app.js';
+import { TeamsService } from './auth/teams.service.js';
+import { createLogger, type Logger } from './common/logger.js';
+import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
+import { startInfrastructure, type Infrastructure } from './infrastructure.js';
+
+function readConfig(): AppConfig {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\nSee README.md, section "Configuration", for every variable.\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+/** First start of the embedded default: make a team and hand its admin key to the person at the terminal. */
+async function bootstrapFirstKey(infra: Infrastructure, teams: TeamsService): Promise<string | null> {
+  if (!infra.embeddedDatabase) return null;
+  const created = await teams.createFirstTeamIfNone();
+  if (created === null) return null;
+  // The key file sits beside the database files it unlocks, readable by the same user only.
+  const file = path.join(infra.config.stateDir, 'first-admin-key.txt');
+  await writeFile(file, `${created.secret}\n`, { mode: 0o600 });
+  return created.secret;
+}
+
+function onSignals(stop: (signal: string) => Promise<void>): void {
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      void stop(signal);
+    });
+  }
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const config = readConfig();
+  const logger: Logger = createLogger(config.logLevel);
+  const infra = await startInfrastructure(config, logger);
+  const running = await startApp(infra).catch(async (error: unknown) => {
+    await infra.stop();
+    throw error;
+  });
+  infra.setPublicUrl(running.httpUrl);
+  const firstKey = await bootstrapFirstKey(infra, running.app.get(TeamsService));
+  logger.info(
+    { http: running.httpUrl, grpc: running.grpcAddress, storage: config.storage.kind, startupMs: Date.now() - started },
+    'CLSA service ready',
+  );
+  process.stdout.write(`\nCLSA service listening on ${running.httpUrl} (gRPC ${running.grpcAddress}); API docs at ${running.httpUrl}/docs\n`);
+  if (firstKey !== null) {
+    process.stdout.write(`First admin API key (shown once; also saved to ${path.join(config.stateDir, 'first-admin-key.txt')}):\n  ${firstKey}\n\n`);
+  }
+
+  onSignals(async (signal) => {
+    logger.info({ signal }, 'shutting down: draining requests');
+    const force = setTimeout(() => {
+      logger.error({ graceMs: config.shutdownGraceMs }, 'shutdown grace period exceeded; exiting');
+      void infra.stop().finally(() => process.exit(1));
+    }, config.shutdownGraceMs);
+    force.unref();
+    await running.app.close();
+    await infra.stop();
+    logger.info('stopped');
+    process.exit(0);
+  });
+}
+
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(`unhandled rejection: ${String(reason)}\n`);
+  process.exit(1);
+});
+
+main().catch((error: unknown) => {
+  process.stderr.write(`CLSA service failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
