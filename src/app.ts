@@ -43,6 +43,8 @@ function instrument(app: NestFastifyApplication): void {
       reply.elapsedTime / 1000,
     );
   });
+  // JSON endpoints answer 415 to text rather than failing validation on a string.
+  fastify.removeContentTypeParser('text/plain');
   // Uploads arrive as raw streams; handlers read them without buffering.
   fastify.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
 }
@@ -60,8 +62,14 @@ function documentApi(app: NestFastifyApplication): void {
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
 }
 
-/** Builds and starts the whole server (HTTP + gRPC) on already-started infrastructure. */
-export async function startApp(runtime: AppRuntime): Promise<RunningApp> {
+/**
+ * Builds and starts the whole server (HTTP + gRPC) on already-started infrastructure.
+ * `beforeListen` runs once the app is built but before it takes traffic.
+ */
+export async function startApp(
+  runtime: AppRuntime,
+  beforeListen: (app: NestFastifyApplication) => Promise<void> = async () => {},
+): Promise<RunningApp> {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(runtime), createAdapter(runtime), {
     logger: new NestPinoLogger(runtime.logger.child({ component: 'nest' })),
     abortOnError: false,
@@ -85,6 +93,7 @@ export async function startApp(runtime: AppRuntime): Promise<RunningApp> {
     },
     { inheritAppConfig: true },
   );
+  await beforeListen(app);
   await app.startAllMicroservices();
   await app.listen({ host: http.host, port: http.port });
   const address = app.getHttpServer().address();

@@ -32,10 +32,11 @@ async function signingKey(stateDir: string): Promise<Buffer> {
 async function startDatabase(config: AppConfig, logger: Logger) {
   if (config.database.url !== undefined) return { url: config.database.url, stop: async () => {} };
   const log = logger.child({ component: 'embedded-postgres' });
-  const started = Date.now();
-  const db = await startEmbeddedPostgres({ dataDir: path.join(config.stateDir, 'postgres'), log: (msg) => log.info(msg) });
-  log.info({ port: db.port, ms: Date.now() - started }, 'embedded PostgreSQL started');
-  return db;
+  // Postgres's own lines (checkpoints and the like) are detail; our start/stop lines are news.
+  return startEmbeddedPostgres({
+    dataDir: path.join(config.stateDir, 'postgres'),
+    log: (msg) => (msg.startsWith('postgres: ') ? log.debug(msg) : log.info(msg)),
+  });
 }
 
 /** Database (embedded or external), migrations, Prisma and the object store, started in order. */

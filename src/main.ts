@@ -45,19 +45,22 @@ async function main(): Promise<void> {
   const config = readConfig();
   const logger: Logger = createLogger(config.logLevel);
   const infra = await startInfrastructure(config, logger);
-  const running = await startApp(infra).catch(async (error: unknown) => {
+  const bootstrap: { firstKey: string | null } = { firstKey: null };
+  const running = await startApp(infra, async (app) => {
+    bootstrap.firstKey = await bootstrapFirstKey(infra, app.get(TeamsService));
+  }).catch(async (error: unknown) => {
     await infra.stop();
     throw error;
   });
   infra.setPublicUrl(running.httpUrl);
-  const firstKey = await bootstrapFirstKey(infra, running.app.get(TeamsService));
   logger.info(
     { http: running.httpUrl, grpc: running.grpcAddress, storage: config.storage.kind, startupMs: Date.now() - started },
     'CLSA service ready',
   );
   process.stdout.write(`\nCLSA service listening on ${running.httpUrl} (gRPC ${running.grpcAddress}); API docs at ${running.httpUrl}/docs\n`);
-  if (firstKey !== null) {
-    process.stdout.write(`First admin API key (shown once; also saved to ${path.join(config.stateDir, 'first-admin-key.txt')}):\n  ${firstKey}\n\n`);
+  if (bootstrap.firstKey !== null) {
+    const file = path.join(config.stateDir, 'first-admin-key.txt');
+    process.stdout.write(`First admin API key (shown once; also saved to ${file}):\n  ${bootstrap.firstKey}\n\n`);
   }
 
   onSignals(async (signal) => {

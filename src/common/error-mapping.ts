@@ -33,23 +33,29 @@ function isPrismaUniqueViolation(error: unknown): error is { meta?: { target?: u
 }
 
 /** Returns null for errors we know nothing about: those are internal and get logged with an id. */
+function statusOf(error: unknown): number | undefined {
+  if (error instanceof HttpException) return error.getStatus();
+  if (typeof error !== 'object' || error === null) return undefined;
+  const e = error as FrameworkError;
+  if (typeof e.statusCode === 'number') return e.statusCode;
+  return typeof e.status === 'number' ? e.status : undefined;
+}
+
+function messageOf(error: unknown, code: ErrorCode, bodyLimitBytes: number): string {
+  if (code === 'PAYLOAD_TOO_LARGE') return `The request body is larger than the limit of ${bodyLimitBytes} bytes`;
+  const e = error as FrameworkError;
+  const known = typeof e.code === 'string' ? fastifyMessages[e.code] : undefined;
+  if (known !== undefined) return known;
+  if (error instanceof SyntaxError) return `The request body is not valid JSON: ${error.message}`;
+  return typeof e.message === 'string' ? e.message : 'The request was not understood';
+}
+
+/** Returns null for errors we know nothing about: those are internal and get logged with an id. */
 export function toAppError(error: unknown, bodyLimitBytes: number): AppError | null {
   if (error instanceof AppError) return error;
   if (isPrismaUniqueViolation(error)) return new AppError('CONFLICT', 'A resource with the same unique value already exists');
-  if (error instanceof HttpException) {
-    const code = httpStatusCodes[error.getStatus()];
-    return code === undefined ? null : new AppError(code, error.message);
-  }
-  if (typeof error !== 'object' || error === null) return null;
-  const e = error as FrameworkError;
-  const status = typeof e.statusCode === 'number' ? e.statusCode : typeof e.status === 'number' ? e.status : undefined;
+  const status = statusOf(error);
   const code = status === undefined ? undefined : httpStatusCodes[status];
   if (code === undefined) return null;
-  if (code === 'PAYLOAD_TOO_LARGE') {
-    return new AppError(code, `The request body is larger than the limit of ${bodyLimitBytes} bytes`);
-  }
-  const known = typeof e.code === 'string' ? fastifyMessages[e.code] : undefined;
-  if (known !== undefined) return new AppError(code, known);
-  if (error instanceof SyntaxError) return new AppError(code, `The request body is not valid JSON: ${error.message}`);
-  return new AppError(code, typeof e.message === 'string' ? e.message : 'The request was not understood');
+  return new AppError(code, messageOf(error, code, bodyLimitBytes));
 }

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,12 +33,16 @@ function slowCreateKey(url: string, key: string, betweenHalves: () => Promise<vo
     );
     req.on('error', reject);
     req.write(body.slice(0, 10));
-    void betweenHalves().then(() => req.end(body.slice(10)), reject);
+    // Let the headers reach the server first: a request it has not seen is not in flight yet.
+    void new Promise((r) => setTimeout(r, 200))
+      .then(betweenHalves).then(() => req.end(body.slice(10)), reject);
   });
 }
 
 beforeAll(async () => {
   stateDir = await mkdtemp(path.join(os.tmpdir(), 'clsa-e2e-'));
+  // As root, the embedded PostgreSQL runs as the postgres user, which must be able to enter the folder.
+  await chmod(stateDir, 0o711);
 });
 afterAll(async () => {
   for (const pid of processesMentioning(stateDir)) process.kill(pid, 'SIGKILL');
