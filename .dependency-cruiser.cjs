@@ -24,7 +24,18 @@ module.exports = {
       name: 'prisma-only-in-repositories-and-db',
       comment: 'Repositories own the database; services and faces see our own types.',
       severity: 'error',
-      from: { path: '^src/', pathNot: ['^src/db/', '\\.repository\\.ts$', '^src/generated/', '\\.spec\\.ts$', '^src/health/', '^src/app\\.module\\.ts$', '^src/infrastructure\\.ts$'] },
+      from: {
+        path: '^src/',
+        pathNot: [
+          '^src/db/',
+          '\\.repository\\.ts$',
+          '^src/generated/',
+          '\\.spec\\.ts$',
+          '^src/health/',
+          '^src/app\\.module\\.ts$',
+          '^src/infrastructure\\.ts$',
+        ],
+      },
       to: { path: '^src/generated/prisma/(client|internal)', dependencyTypesNot: ['type-only'] },
     },
     {
@@ -35,8 +46,7 @@ module.exports = {
     },
   ],
   options: {
-    doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^src/generated/' },
+    doNotFollow: { path: ['node_modules', '^src/generated/'] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },

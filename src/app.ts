@@ -23,7 +23,6 @@ function createAdapter(runtime: AppRuntime): FastifyAdapter {
     loggerInstance: runtime.logger,
     bodyLimit: runtime.config.http.bodyLimitBytes,
     genReqId: (request: IncomingMessage) => requestIdFrom(request.headers['x-request-id']),
-    disableRequestLogging: false,
     // Keep-alive connections that sit idle are closed at shutdown; busy ones are drained.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
@@ -54,7 +53,9 @@ function documentApi(app: NestFastifyApplication): void {
     app,
     new DocumentBuilder()
       .setTitle('CLSA pretraining service')
-      .setDescription('Datasets, CLSA pretraining jobs and frozen encoders. gRPC: package clsa.v1, protos under proto/.')
+      .setDescription(
+        'Datasets, CLSA pretraining jobs and frozen encoders. gRPC: package clsa.v1, protos under proto/.',
+      )
       .setVersion('v1')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key: clsa_<prefix>_<secret>' })
       .build(),
@@ -87,7 +88,14 @@ export async function startApp(
         url: grpcAddress,
         package: 'clsa.v1',
         protoPath: ['clsa/v1/teams.proto', 'clsa/v1/api_keys.proto'],
-        loader: { includeDirs: [protoRoot], keepCase: false, longs: String, enums: String, defaults: true, oneofs: false },
+        loader: {
+          includeDirs: [protoRoot],
+          keepCase: false,
+          longs: String,
+          enums: String,
+          defaults: true,
+          oneofs: false,
+        },
         gracefulShutdown: true,
       },
     },

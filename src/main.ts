@@ -57,7 +57,9 @@ async function main(): Promise<void> {
     { http: running.httpUrl, grpc: running.grpcAddress, storage: config.storage.kind, startupMs: Date.now() - started },
     'CLSA service ready',
   );
-  process.stdout.write(`\nCLSA service listening on ${running.httpUrl} (gRPC ${running.grpcAddress}); API docs at ${running.httpUrl}/docs\n`);
+  process.stdout.write(
+    `\nCLSA service listening on ${running.httpUrl} (gRPC ${running.grpcAddress}); API docs at ${running.httpUrl}/docs\n`,
+  );
   if (bootstrap.firstKey !== null) {
     const file = path.join(config.stateDir, 'first-admin-key.txt');
     process.stdout.write(`First admin API key (shown once; also saved to ${file}):\n  ${bootstrap.firstKey}\n\n`);
@@ -83,6 +85,8 @@ process.on('unhandledRejection', (reason) => {
 });
 
 main().catch((error: unknown) => {
-  process.stderr.write(`CLSA service failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `CLSA service failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

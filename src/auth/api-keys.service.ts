@@ -51,7 +51,11 @@ export class ApiKeysService {
   async revoke(principal: Principal, id: string): Promise<ApiKeyRecord> {
     if (!isId(id)) throw notFound('API key', id);
     if (id === principal.apiKeyId) {
-      throw new AppError('CONFLICT', 'An API key cannot revoke itself; revoke it with another ADMIN key of the team', 'id');
+      throw new AppError(
+        'CONFLICT',
+        'An API key cannot revoke itself; revoke it with another ADMIN key of the team',
+        'id',
+      );
     }
     const revoked = await this.keys.revoke(principal.teamId, id, new Date());
     if (revoked === null) throw notFound('API key', id);

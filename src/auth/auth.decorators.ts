@@ -18,7 +18,9 @@ export const PlatformAdmin = () => SetMetadata(PLATFORM_ADMIN, true);
 const principals = new WeakMap<object, Principal>();
 
 export function requestCarrier(context: ExecutionContext): object {
-  return context.getType() === 'rpc' ? (context.switchToRpc().getContext<object>()) : context.switchToHttp().getRequest<object>();
+  return context.getType() === 'rpc'
+    ? context.switchToRpc().getContext<object>()
+    : context.switchToHttp().getRequest<object>();
 }
 
 export function attachPrincipal(context: ExecutionContext, principal: Principal): void {

@@ -57,7 +57,10 @@ export class AuthGuard implements CanActivate {
     const principal = await this.apiKeys.authenticate(token);
     const needed = this.reflector.getAllAndOverride<ApiKeyScope>(REQUIRED_SCOPE, targets) ?? defaultScope(context);
     if (!hasScope(principal, needed)) {
-      throw new AppError('FORBIDDEN', `This operation needs an API key with the ${needed} scope; this key has ${principal.scopes.join(', ')}`);
+      throw new AppError(
+        'FORBIDDEN',
+        `This operation needs an API key with the ${needed} scope; this key has ${principal.scopes.join(', ')}`,
+      );
     }
     attachPrincipal(context, principal);
     return true;
@@ -65,7 +68,10 @@ export class AuthGuard implements CanActivate {
 
   private checkAdminToken(token: string): boolean {
     if (this.config.adminToken === undefined) {
-      throw new AppError('FORBIDDEN', 'Platform administration is disabled: set ADMIN_TOKEN on the server to enable it');
+      throw new AppError(
+        'FORBIDDEN',
+        'Platform administration is disabled: set ADMIN_TOKEN on the server to enable it',
+      );
     }
     if (!sameSecret(token, this.config.adminToken)) {
       throw new AppError('FORBIDDEN', 'This operation needs the platform ADMIN_TOKEN');

@@ -11,7 +11,13 @@ import { TeamsService } from './teams.service.js';
 
 @Module({
   controllers: [ApiKeysController, TeamsController, AuthGrpc],
-  providers: [ApiKeysRepository, TeamsRepository, ApiKeysService, TeamsService, { provide: APP_GUARD, useClass: AuthGuard }],
+  providers: [
+    ApiKeysRepository,
+    TeamsRepository,
+    ApiKeysService,
+    TeamsService,
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
   exports: [ApiKeysService, TeamsService],
 })
 export class AuthModule {}

@@ -53,7 +53,8 @@ function messageOf(error: unknown, code: ErrorCode, bodyLimitBytes: number): str
 /** Returns null for errors we know nothing about: those are internal and get logged with an id. */
 export function toAppError(error: unknown, bodyLimitBytes: number): AppError | null {
   if (error instanceof AppError) return error;
-  if (isPrismaUniqueViolation(error)) return new AppError('CONFLICT', 'A resource with the same unique value already exists');
+  if (isPrismaUniqueViolation(error))
+    return new AppError('CONFLICT', 'A resource with the same unique value already exists');
   const status = statusOf(error);
   const code = status === undefined ? undefined : httpStatusCodes[status];
   if (code === undefined) return null;

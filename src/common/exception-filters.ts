@@ -45,6 +45,11 @@ export class AppExceptionFilter implements ExceptionFilter {
     metadata.set('clsa-error-code', error.code);
     metadata.set('x-request-id', requestId);
     if (error.field !== undefined) metadata.set('clsa-error-field', error.field);
-    return throwError(() => ({ code: errorCodes[error.code].grpc, details: error.message, message: error.message, metadata }));
+    return throwError(() => ({
+      code: errorCodes[error.code].grpc,
+      details: error.message,
+      message: error.message,
+      metadata,
+    }));
   }
 }

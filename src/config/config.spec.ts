@@ -31,7 +31,11 @@ describe('loadConfig', () => {
     });
     expect(config.storage.kind).toBe('s3');
     if (config.storage.kind !== 's3') return;
-    expect(config.storage.s3).toMatchObject({ bucket: 'clsa-data', partSizeBytes: 8 * 1024 * 1024, partConcurrency: 4 });
+    expect(config.storage.s3).toMatchObject({
+      bucket: 'clsa-data',
+      partSizeBytes: 8 * 1024 * 1024,
+      partConcurrency: 4,
+    });
   });
 
   it('treats blank values as unset', () => {
@@ -39,7 +43,12 @@ describe('loadConfig', () => {
   });
 
   it('reports every wrong variable at once, each with what it allows', () => {
-    const found = problems({ HTTP_PORT: '-1', S3_PART_SIZE_MB: '1', S3_BUCKET: 'Bad_Bucket', S3_ENDPOINT: 'not a url' });
+    const found = problems({
+      HTTP_PORT: '-1',
+      S3_PART_SIZE_MB: '1',
+      S3_BUCKET: 'Bad_Bucket',
+      S3_ENDPOINT: 'not a url',
+    });
     expect(found).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^HTTP_PORT must be between 0 and 65535/),

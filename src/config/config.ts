@@ -23,7 +23,9 @@ const envSchema = z
     CLSA_STATE_DIR: z.string().min(1).default('.clsa'),
     HTTP_HOST: z.string().min(1).default('127.0.0.1'),
     HTTP_PORT: port.default(8080),
-    PUBLIC_URL: z.url({ error: 'must be the URL clients reach the server at, e.g. https://clsa.example.com' }).optional(),
+    PUBLIC_URL: z
+      .url({ error: 'must be the URL clients reach the server at, e.g. https://clsa.example.com' })
+      .optional(),
     GRPC_HOST: z.string().min(1).default('127.0.0.1'),
     GRPC_PORT: port.default(50051),
     DATABASE_URL: z
@@ -97,7 +99,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       parsed.error.issues.map((issue) => {
         const name = issue.path.join('.');
         const value = env[name];
-        const shown = value === undefined ? '' : ` (got ${JSON.stringify(name.includes('SECRET') || name.includes('TOKEN') ? '***' : value)})`;
+        const shown =
+          value === undefined
+            ? ''
+            : ` (got ${JSON.stringify(name.includes('SECRET') || name.includes('TOKEN') ? '***' : value)})`;
         return `${name} ${issue.message}${shown}`;
       }),
     );

@@ -20,7 +20,8 @@ export class GrpcMetricsInterceptor implements NestInterceptor {
     return next.handle().pipe(
       tap({
         complete: () => record(GrpcStatus.OK),
-        error: (error: unknown) => record(error instanceof AppError ? errorCodes[error.code].grpc : GrpcStatus.INTERNAL),
+        error: (error: unknown) =>
+          record(error instanceof AppError ? errorCodes[error.code].grpc : GrpcStatus.INTERNAL),
       }),
     );
   }

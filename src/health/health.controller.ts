@@ -10,7 +10,10 @@ import { AppMetrics } from './metrics.js';
 
 const CHECK_TIMEOUT_MS = 3_000;
 
-async function check(name: string, probe: () => Promise<unknown>): Promise<{ name: string; ok: boolean; error?: string }> {
+async function check(
+  name: string,
+  probe: () => Promise<unknown>,
+): Promise<{ name: string; ok: boolean; error?: string }> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);

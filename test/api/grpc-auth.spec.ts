@@ -41,7 +41,11 @@ afterAll(async () => {
 
 describe('gRPC clsa.v1 over the same services', () => {
   it('GetTeam returns the caller’s team', async () => {
-    const team = await teams.call<{ id: string; slug: string; createdAt: { seconds: string } }>('GetTeam', {}, teamA.secret);
+    const team = await teams.call<{ id: string; slug: string; createdAt: { seconds: string } }>(
+      'GetTeam',
+      {},
+      teamA.secret,
+    );
     expect(team.id).toBe(teamA.team.id);
     expect(team.slug).toBe('grpc-a');
     expect(Number(team.createdAt.seconds)).toBeCloseTo(teamA.team.createdAt.getTime() / 1000, -1);

@@ -48,7 +48,10 @@ describe('team profile and API keys over REST', () => {
 
     const active = await request(app.httpUrl).get('/v1/api-keys').set(bearer(teamA.secret)).expect(200);
     expect(active.body.apiKeys.map((k: { id: string }) => k.id)).not.toContain(id);
-    const all = await request(app.httpUrl).get('/v1/api-keys?includeRevoked=true').set(bearer(teamA.secret)).expect(200);
+    const all = await request(app.httpUrl)
+      .get('/v1/api-keys?includeRevoked=true')
+      .set(bearer(teamA.secret))
+      .expect(200);
     expect(all.body.apiKeys.map((k: { id: string }) => k.id)).toContain(id);
   });
 
@@ -82,7 +85,9 @@ describe('tenancy', () => {
       .expect(404);
     // Same answer for "exists elsewhere" and "does not exist", apart from the id echoed back.
     expect(res.body.error.code).toBe(unknown.body.error.code);
-    expect(res.body.error.message.replace(foreign, 'ID')).toBe(unknown.body.error.message.replace(/[0-9a-f-]{36}/, 'ID'));
+    expect(res.body.error.message.replace(foreign, 'ID')).toBe(
+      unknown.body.error.message.replace(/[0-9a-f-]{36}/, 'ID'),
+    );
     const listed = await request(app.httpUrl).get('/v1/api-keys').set(bearer(teamA.secret)).expect(200);
     expect(listed.body.apiKeys.map((k: { id: string }) => k.id)).not.toContain(foreign);
     await request(app.httpUrl).get('/v1/team').set(bearer(teamB.secret)).expect(200);
@@ -147,7 +152,10 @@ describe('bad input', () => {
   });
 
   it('bad query parameter → 400', async () => {
-    const res = await request(app.httpUrl).get('/v1/api-keys?includeRevoked=maybe').set(bearer(teamA.secret)).expect(400);
+    const res = await request(app.httpUrl)
+      .get('/v1/api-keys?includeRevoked=maybe')
+      .set(bearer(teamA.secret))
+      .expect(400);
     expect(res.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'includeRevoked' });
   });
 
@@ -173,12 +181,16 @@ describe('operations endpoints', () => {
   it('/metrics exposes Prometheus text including request durations', async () => {
     const res = await request(app.httpUrl).get('/metrics').expect(200);
     expect(res.headers['content-type']).toContain('text/plain');
-    expect(res.text).toMatch(/clsa_http_request_duration_seconds_count\{method="GET",route="\/v1\/team",status="200"\} \d+/);
+    expect(res.text).toMatch(
+      /clsa_http_request_duration_seconds_count\{method="GET",route="\/v1\/team",status="200"\} \d+/,
+    );
   });
 
   it('/docs serves the OpenAPI document generated from the REST layer', async () => {
     const res = await request(app.httpUrl).get('/docs/openapi.json').expect(200);
-    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/v1/api-keys', '/v1/api-keys/{id}', '/v1/team']));
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining(['/v1/api-keys', '/v1/api-keys/{id}', '/v1/team']),
+    );
     expect(res.body.components.schemas.CreateApiKeyDto.required).toContain('name');
     await request(app.httpUrl).get('/docs').expect(200);
   });
@@ -199,7 +211,11 @@ describe('platform administration', () => {
     expect(res.body.team.slug).toBe('vision-lab');
     expect(res.body.apiKey.scopes).toEqual(['ADMIN']);
     await request(app.httpUrl).get('/v1/team').set(bearer(res.body.secret)).expect(200);
-    const again = await request(app.httpUrl).post('/v1/admin/teams').set(bearer(ADMIN_TOKEN)).send({ name: 'vision lab' }).expect(409);
+    const again = await request(app.httpUrl)
+      .post('/v1/admin/teams')
+      .set(bearer(ADMIN_TOKEN))
+      .send({ name: 'vision lab' })
+      .expect(409);
     expect(again.body.error.field).toBe('name');
   });
 

@@ -34,8 +34,7 @@ function slowCreateKey(url: string, key: string, betweenHalves: () => Promise<vo
     req.on('error', reject);
     req.write(body.slice(0, 10));
     // Let the headers reach the server first: a request it has not seen is not in flight yet.
-    void new Promise((r) => setTimeout(r, 200))
-      .then(betweenHalves).then(() => req.end(body.slice(10)), reject);
+    void new Promise((r) => setTimeout(r, 200)).then(betweenHalves).then(() => req.end(body.slice(10)), reject);
   });
 }
 

@@ -20,21 +20,30 @@ export interface TestApp extends RunningApp {
 
 /**
  * The real server in this process: its own migrated database on the suite's Postgres, its own
- * bucket on the suite's S3 server, HTTP and gRPC on free loopback ports.
+ * bucket on the suite's S3 server (or a filesystem store in a temp folder), HTTP and gRPC on free
+ * loopback ports.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const database = await createTestDatabase(inject('postgresAdminUrl'));
+async function s3Env(): Promise<Record<string, string>> {
   const s3 = inject('s3Server');
-  const bucket = await createTestBucket(s3);
-  const stateDir = await mkdtemp(path.join(os.tmpdir(), 'clsa-app-'));
-  const config = loadConfig({
-    CLSA_STATE_DIR: stateDir,
-    DATABASE_URL: database.url,
+  return {
     S3_ENDPOINT: s3.endpoint,
     S3_ACCESS_KEY: s3.accessKey,
     S3_SECRET_KEY: s3.secretKey,
     S3_REGION: s3.region,
-    S3_BUCKET: bucket,
+    S3_BUCKET: await createTestBucket(s3),
+  };
+}
+
+export async function startTestApp(
+  env: Record<string, string> = {},
+  storage: 's3' | 'filesystem' = 's3',
+): Promise<TestApp> {
+  const database = await createTestDatabase(inject('postgresAdminUrl'));
+  const stateDir = await mkdtemp(path.join(os.tmpdir(), 'clsa-app-'));
+  const config = loadConfig({
+    CLSA_STATE_DIR: stateDir,
+    DATABASE_URL: database.url,
+    ...(storage === 's3' ? await s3Env() : {}),
     HTTP_PORT: '0',
     GRPC_PORT: '0',
     LOG_LEVEL: 'silent',
