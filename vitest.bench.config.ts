@@ -2,8 +2,8 @@ import { defineConfig, mergeConfig } from 'vitest/config';
 import base from './vitest.config.js';
 
 /**
- * `npm run bench [-- filter]`: every benchmark under bench/, against the same real servers as the
- * tests. Prints tinybench's table and writes bench-results/latest.json.
+ * Used by scripts/bench.mjs (`npm run bench [-- filter]`): every benchmark under bench/, against the
+ * same real servers as the tests. Prints tinybench's table and writes bench-results/latest.json.
  */
 export default mergeConfig(
   base,
