@@ -24,6 +24,11 @@ export default tseslint.config(
     },
   },
   {
+    // Plain JavaScript build scripts carry no types to check against.
+    files: ['**/*.mjs', '**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
     files: ['src/**/*.ts'],
     ignores: ['src/config/**', '**/*.spec.ts'],
     rules: {

@@ -1,3 +1,4 @@
+import type { S3Config } from '../config/config.js';
 import type { Readable } from 'node:stream';
 import {
   InvalidPartError,
@@ -29,14 +30,7 @@ import {
   withTimeout,
 } from './s3-protocol.js';
 
-export interface S3ObjectStoreOptions {
-  endpoint: URL;
-  accessKey: string;
-  secretKey: string;
-  bucket: string;
-  region: string;
-  partSizeBytes: number;
-  partConcurrency: number;
+export interface S3ObjectStoreOptions extends S3Config {
   /** Keys per ListObjectsV2 page (S3's maximum and default is 1000); tests lower it to exercise paging. */
   listPageSize?: number;
 }
