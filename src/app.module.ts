@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module.js';
+import { DatasetsModule } from './datasets/datasets.module.js';
 import { AppExceptionFilter } from './common/exception-filters.js';
 import { LoggerModule } from './common/logger.module.js';
 import type { Logger } from './common/logger.js';
@@ -12,6 +13,8 @@ import type { PrismaClient } from './generated/prisma/client.js';
 import { GrpcMetricsInterceptor } from './health/grpc-metrics.interceptor.js';
 import { HealthController } from './health/health.controller.js';
 import { AppMetrics } from './health/metrics.js';
+import type { JobQueue } from './queue/job-queue.js';
+import { QueueModule } from './queue/queue.module.js';
 import type { ObjectStore } from './storage/object-store.js';
 import { StorageController } from './storage/storage.controller.js';
 import { StorageModule } from './storage/storage.module.js';
@@ -22,6 +25,7 @@ export interface AppRuntime {
   logger: Logger;
   prisma: PrismaClient;
   objectStore: ObjectStore;
+  queue: JobQueue;
 }
 
 @Module({})
@@ -34,7 +38,9 @@ export class AppModule {
         LoggerModule.forRoot(runtime.logger),
         DatabaseModule.forRoot(runtime.prisma),
         StorageModule.forRoot(runtime.objectStore),
+        QueueModule.forRoot(runtime.queue),
         AuthModule,
+        DatasetsModule,
       ],
       controllers: [HealthController, StorageController],
       providers: [

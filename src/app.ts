@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import fastifyMultipart from '@fastify/multipart';
 import { AppModule, type AppRuntime } from './app.module.js';
 import { NestPinoLogger } from './common/logger.js';
 import { findProjectRoot } from './common/project-root.js';
@@ -29,7 +30,11 @@ function createAdapter(runtime: AppRuntime): FastifyAdapter {
   });
 }
 
-function instrument(app: NestFastifyApplication): void {
+async function instrument(app: NestFastifyApplication, runtime: AppRuntime): Promise<void> {
+  // multipart/form-data uploads stream file parts to the handler; limits stop abuse before it lands.
+  await app.register(fastifyMultipart, {
+    limits: { fileSize: runtime.config.datasets.maxDatasetBytes, files: 64, fields: 16, fieldSize: 4096 },
+  });
   const metrics = app.get(AppMetrics);
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (request, reply) => {
@@ -75,7 +80,7 @@ export async function startApp(
     logger: new NestPinoLogger(runtime.logger.child({ component: 'nest' })),
     abortOnError: false,
   });
-  instrument(app);
+  await instrument(app, runtime);
   documentApi(app);
   const { grpc, http } = runtime.config;
   const grpcPort = grpc.port === 0 ? await freePort(grpc.host) : grpc.port;
@@ -101,6 +106,9 @@ export async function startApp(
     },
     { inheritAppConfig: true },
   );
+  // Init runs the modules' bootstrap hooks (job handlers register there) before any traffic.
+  await app.init();
+  runtime.queue.assertAllHandled();
   await beforeListen(app);
   await app.startAllMicroservices();
   await app.listen({ host: http.host, port: http.port });

@@ -7,6 +7,7 @@ import type { AppConfig } from './config/config.js';
 import { startEmbeddedPostgres } from './db/embedded-postgres.js';
 import { migrate } from './db/migrator.js';
 import { createPrismaClient } from './db/prisma-client.js';
+import { JobQueue } from './queue/job-queue.js';
 import { createObjectStore } from './storage/create-object-store.js';
 
 export interface Infrastructure extends AppRuntime {
@@ -39,7 +40,7 @@ async function startDatabase(config: AppConfig, logger: Logger) {
   });
 }
 
-/** Database (embedded or external), migrations, Prisma and the object store, started in order. */
+/** Database (embedded or external), migrations, Prisma, the object store and the job queue, started in order. */
 export async function startInfrastructure(config: AppConfig, logger: Logger): Promise<Infrastructure> {
   await mkdir(config.stateDir, { recursive: true });
   const database = await startDatabase(config, logger);
@@ -52,17 +53,21 @@ export async function startInfrastructure(config: AppConfig, logger: Logger): Pr
       publicBaseUrl: () => publicUrl,
     });
     const prisma = createPrismaClient(database.url, config.database.poolSize);
+    const queue = new JobQueue(database.url, logger.child({ component: 'queue' }));
+    await queue.start();
     return {
       config,
       logger,
       prisma,
       objectStore,
+      queue,
       databaseUrl: database.url,
       embeddedDatabase: config.database.url === undefined,
       setPublicUrl: (url) => {
         publicUrl = config.http.publicUrl ?? url;
       },
       stop: async () => {
+        await queue.stop();
         await prisma.$disconnect();
         await database.stop();
       },

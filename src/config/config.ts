@@ -47,6 +47,12 @@ const envSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     HTTP_BODY_LIMIT_BYTES: positiveInt(1024 * 1024 * 1024).default(1024 * 1024),
     SHUTDOWN_GRACE_MS: positiveInt(600_000).default(10_000),
+    DATASET_MAX_MB: positiveInt(1_000_000_000).default(100 * 1024),
+    TEAM_STORAGE_QUOTA_MB: positiveInt(1_000_000_000).default(1024 * 1024),
+    UPLOAD_PART_SIZE_MB: positiveInt(5120).min(5, 'must be at least 5 (the S3 minimum part size)').default(64),
+    UPLOAD_SESSION_TTL_HOURS: positiveInt(24 * 30).default(24),
+    VALIDATION_MAX_IMAGE_MEGAPIXELS: positiveInt(1000).default(50),
+    VALIDATION_SHARD_MB: positiveInt(4096).default(256),
   })
   .superRefine((env, ctx) => {
     if (env.S3_ENDPOINT === undefined) return;
@@ -76,7 +82,19 @@ export interface AppConfig {
   adminToken: string | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   shutdownGraceMs: number;
+  datasets: DatasetLimits;
 }
+
+export interface DatasetLimits {
+  maxDatasetBytes: number;
+  teamQuotaBytes: number;
+  uploadPartSizeBytes: number;
+  uploadSessionTtlMs: number;
+  maxImagePixels: number;
+  shardTargetBytes: number;
+}
+
+const MIB = 1024 ** 2;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -129,7 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
               secretKey: e.S3_SECRET_KEY ?? '',
               bucket: e.S3_BUCKET ?? '',
               region: e.S3_REGION,
-              partSizeBytes: e.S3_PART_SIZE_MB * 1024 * 1024,
+              partSizeBytes: e.S3_PART_SIZE_MB * MIB,
               partConcurrency: e.S3_PART_CONCURRENCY,
             },
           }
@@ -137,5 +155,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     adminToken: e.ADMIN_TOKEN,
     logLevel: e.LOG_LEVEL,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    datasets: {
+      maxDatasetBytes: e.DATASET_MAX_MB * MIB,
+      teamQuotaBytes: e.TEAM_STORAGE_QUOTA_MB * MIB,
+      uploadPartSizeBytes: e.UPLOAD_PART_SIZE_MB * MIB,
+      uploadSessionTtlMs: e.UPLOAD_SESSION_TTL_HOURS * 3_600_000,
+      maxImagePixels: e.VALIDATION_MAX_IMAGE_MEGAPIXELS * 1_000_000,
+      shardTargetBytes: e.VALIDATION_SHARD_MB * MIB,
+    },
   };
 }

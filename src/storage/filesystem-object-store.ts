@@ -180,6 +180,10 @@ export class FilesystemObjectStore implements ObjectStore {
     return this.presign('put', key, expiresInSeconds);
   }
 
+  presignUploadPart(): Promise<null> {
+    return Promise.resolve(null);
+  }
+
   private async presign(op: PresignedOp, key: string, expiresInSeconds: number): Promise<string> {
     await this.paths.objectPath(key); // only keys this store could serve get a URL
     return this.signer.url(op, key, expiresInSeconds);

@@ -178,6 +178,13 @@ export class S3ObjectStore implements ObjectStore {
     return this.client.presignedPutObject(this.bucket, key, expiresInSeconds);
   }
 
+  async presignUploadPart(key: string, uploadId: string, partNumber: number, expiresInSeconds: number): Promise<string> {
+    assertValidObjectKey(key);
+    assertPartNumber(partNumber);
+    const query = { partNumber: String(partNumber), uploadId };
+    return this.client.presignedUrl('PUT', this.bucket, key, expiresInSeconds, query);
+  }
+
   async createMultipartUpload(key: string, opts?: PutOptions): Promise<string> {
     assertValidObjectKey(key);
     return this.client.initiateNewMultipartUpload(this.bucket, key, contentHeaders(opts));

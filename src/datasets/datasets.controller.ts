@@ -1,0 +1,68 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Caller } from '../auth/auth.decorators.js';
+import type { Principal } from '../auth/principal.js';
+import { CreateDatasetDto, ListDatasetsQuery, PageQuery } from './datasets.dto.js';
+import { DatasetsService } from './datasets.service.js';
+import { datasetView, eventView } from './datasets.views.js';
+
+@ApiTags('datasets')
+@ApiBearerAuth()
+@Controller('v1/datasets')
+export class DatasetsController {
+  constructor(private readonly datasets: DatasetsService) {}
+
+  @Post()
+  async create(@Caller() caller: Principal, @Body() body: CreateDatasetDto) {
+    return datasetView(await this.datasets.create(caller.teamId, body));
+  }
+
+  @Get()
+  async list(@Caller() caller: Principal, @Query() query: ListDatasetsQuery) {
+    const limit = query.limit ?? 50;
+    const rows = await this.datasets.list(caller.teamId, {
+      status: query.status,
+      layout: query.layout,
+      createdAfter: query.createdAfter !== undefined ? new Date(query.createdAfter) : undefined,
+      createdBefore: query.createdBefore !== undefined ? new Date(query.createdBefore) : undefined,
+      cursor: query.cursor,
+      limit,
+    });
+    return { datasets: rows.map(datasetView), nextCursor: rows.length === limit ? (rows.at(-1)?.id ?? null) : null };
+  }
+
+  @Get(':id')
+  async get(@Caller() caller: Principal, @Param('id') id: string) {
+    return datasetView(await this.datasets.get(caller.teamId, id));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async remove(@Caller() caller: Principal, @Param('id') id: string) {
+    await this.datasets.delete(caller.teamId, id);
+  }
+
+  /** All archives are in: validate them (in the background) and make the dataset READY or FAILED. */
+  @Post(':id/complete')
+  @HttpCode(202)
+  async complete(@Caller() caller: Principal, @Param('id') id: string) {
+    return datasetView(await this.datasets.complete(caller.teamId, id));
+  }
+
+  @Get(':id/events')
+  async events(@Caller() caller: Principal, @Param('id') id: string, @Query() page: PageQuery) {
+    const events = await this.datasets.events(caller.teamId, id, BigInt(page.after ?? '0'), page.limit ?? 100);
+    return { events: events.map(eventView) };
+  }
+
+  @Get(':id/rejected-files')
+  async rejected(@Caller() caller: Principal, @Param('id') id: string, @Query() page: PageQuery) {
+    const files = await this.datasets.rejectedFiles(caller.teamId, id, BigInt(page.after ?? '0'), page.limit ?? 100);
+    return { rejectedFiles: files.map((f) => ({ ...f, id: f.id.toString() })) };
+  }
+
+  @Get(':id/samples')
+  async samples(@Caller() caller: Principal, @Param('id') id: string) {
+    return { samples: await this.datasets.samples(caller.teamId, id) };
+  }
+}

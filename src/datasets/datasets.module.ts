@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { DatasetArchivesRepository } from './dataset-archives.repository.js';
+import { DatasetQuota } from './dataset-quota.js';
+import { DatasetUploadSessionsService } from './dataset-upload-sessions.service.js';
+import { DatasetUploadsController } from './dataset-uploads.controller.js';
+import { DatasetUploadsService } from './dataset-uploads.service.js';
+import { DatasetValidationHandler } from './dataset-validation.handler.js';
+import { DatasetsController } from './datasets.controller.js';
+import { DatasetsRepository } from './datasets.repository.js';
+import { DatasetsService } from './datasets.service.js';
+import { UploadSweepHandler } from './upload-sweep.handler.js';
+
+@Module({
+  controllers: [DatasetsController, DatasetUploadsController],
+  providers: [
+    DatasetsRepository,
+    DatasetArchivesRepository,
+    DatasetQuota,
+    DatasetsService,
+    DatasetUploadsService,
+    DatasetUploadSessionsService,
+    DatasetValidationHandler,
+    UploadSweepHandler,
+  ],
+})
+export class DatasetsModule {}
