@@ -39,6 +39,15 @@ module.exports = {
       to: { path: '^src/generated/prisma/(client|internal)', dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'cli-is-a-plain-http-client',
+      comment: 'The command-line client talks to the public REST API only; it never loads server code.',
+      severity: 'error',
+      from: { path: '^src/cli(\\.ts$|/)' },
+      to: {
+        path: ['^node_modules/(@nestjs|@prisma|minio|pg-boss|pg|fastify|@grpc|prom-client)/', '^src/(?!cli/)'],
+      },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},
