@@ -51,10 +51,14 @@ async function api(method: string, pathname: string, body?: unknown): Promise<Re
 
 function streamTo(target: string, size: number, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.request(target, { method: 'PUT', headers: { ...headers, 'content-length': String(size) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = http.request(
+      target,
+      { method: 'PUT', headers: { ...headers, 'content-length': String(size) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     bytes(size).pipe(req);
   });
@@ -77,7 +81,11 @@ async function uploadThroughApi(size: number): Promise<void> {
 
 async function uploadSession(size: number): Promise<void> {
   const id = await newDatasetId();
-  const session = await api('POST', `/v1/datasets/${id}/uploads`, { fileName: 'data.tar', sizeBytes: size, partSizeBytes: 64 * 1024 * 1024 });
+  const session = await api('POST', `/v1/datasets/${id}/uploads`, {
+    fileName: 'data.tar',
+    sizeBytes: size,
+    partSizeBytes: 64 * 1024 * 1024,
+  });
   const parts = session.parts as { partNumber: number; size: number; url?: string }[];
   const queue = [...parts];
   const worker = async () => {
@@ -129,7 +137,10 @@ beforeAll(async () => {
   url = (await server.waitFor(/CLSA service listening on (http:\/\/\S+)/))[1] ?? '';
   const created = await fetch(`${url}/v1/admin/teams`, {
     method: 'POST',
-    headers: { authorization: 'Bearer bench-admin-token-0123456789abcdef0123456789', 'content-type': 'application/json' },
+    headers: {
+      authorization: 'Bearer bench-admin-token-0123456789abcdef0123456789',
+      'content-type': 'application/json',
+    },
     body: JSON.stringify({ name: 'bench' }),
   });
   key = ((await created.json()) as { secret: string }).secret;

@@ -17,7 +17,10 @@ function source(buffer: Buffer): ArchiveSource {
   return {
     name: 'bench.tar',
     size: buffer.length,
-    open: (range) => Promise.resolve(Readable.from([buffer.subarray(range?.start ?? 0, range?.end !== undefined ? range.end + 1 : undefined)])),
+    open: (range) =>
+      Promise.resolve(
+        Readable.from([buffer.subarray(range?.start ?? 0, range?.end !== undefined ? range.end + 1 : undefined)]),
+      ),
   };
 }
 

@@ -4,7 +4,7 @@ import { isId, newId } from '../common/ids.js';
 import type { ApiKeyScope } from '../generated/prisma/enums.js';
 import { issueToken, parseToken, secretMatches } from './api-key-token.js';
 import { ApiKeysRepository, type ApiKeyRecord } from './api-keys.repository.js';
-import type { Principal } from './principal.js';
+import { hasScope, type Principal } from './principal.js';
 
 export interface CreateApiKeyInput {
   name: string;
@@ -15,6 +15,15 @@ export interface CreateApiKeyInput {
 export interface CreatedApiKey {
   apiKey: ApiKeyRecord;
   secret: string;
+}
+
+export function bearerToken(authorization: unknown): string {
+  if (typeof authorization !== 'string' || authorization.length === 0) {
+    throw new AppError('UNAUTHENTICATED', 'Missing API key: send "authorization: Bearer <api key>"');
+  }
+  const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+  if (token === undefined) throw new AppError('UNAUTHENTICATED', 'The authorization header must be "Bearer <api key>"');
+  return token;
 }
 
 const DEFAULT_SCOPES: ApiKeyScope[] = ['READ', 'WRITE'];
@@ -60,6 +69,21 @@ export class ApiKeysService {
     const revoked = await this.keys.revoke(principal.teamId, id, new Date());
     if (revoked === null) throw notFound('API key', id);
     return revoked;
+  }
+
+  /**
+   * The whole check for a request: an `authorization: Bearer <key>` value (HTTP header or gRPC
+   * metadata), a valid key, and the scope the operation needs.
+   */
+  async authorize(authorization: unknown, needed: ApiKeyScope): Promise<Principal> {
+    const principal = await this.authenticate(bearerToken(authorization));
+    if (!hasScope(principal, needed)) {
+      throw new AppError(
+        'FORBIDDEN',
+        `This operation needs an API key with the ${needed} scope; this key has ${principal.scopes.join(', ')}`,
+      );
+    }
+    return principal;
   }
 
   /** Resolves a presented token to its team, or says precisely why it is refused. */

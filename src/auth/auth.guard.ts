@@ -7,21 +7,13 @@ import { AppError } from '../common/app-error.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
 import type { ApiKeyScope } from '../generated/prisma/enums.js';
-import { ApiKeysService } from './api-keys.service.js';
+import { ApiKeysService, bearerToken } from './api-keys.service.js';
 import { attachPrincipal, PLATFORM_ADMIN, PUBLIC_ROUTE, REQUIRED_SCOPE } from './auth.decorators.js';
-import { hasScope } from './principal.js';
 
-function bearerToken(context: ExecutionContext): string | null {
-  const raw =
-    context.getType() === 'rpc'
-      ? context.switchToRpc().getContext<Metadata>().get('authorization')[0]
-      : context.switchToHttp().getRequest<FastifyRequest>().headers.authorization;
-  if (typeof raw !== 'string' || raw.length === 0) return null;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(raw);
-  if (match === null) {
-    throw new AppError('UNAUTHENTICATED', 'The authorization header must be "Bearer <api key>"');
-  }
-  return match[1] ?? null;
+function authorizationOf(context: ExecutionContext): unknown {
+  return context.getType() === 'rpc'
+    ? context.switchToRpc().getContext<Metadata>().get('authorization')[0]
+    : context.switchToHttp().getRequest<FastifyRequest>().headers.authorization;
 }
 
 function defaultScope(context: ExecutionContext): ApiKeyScope {
@@ -47,22 +39,11 @@ export class AuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets) === true) return true;
-    const token = bearerToken(context);
-    if (token === null) {
-      throw new AppError('UNAUTHENTICATED', 'Missing API key: send "authorization: Bearer <api key>"');
-    }
     if (this.reflector.getAllAndOverride<boolean>(PLATFORM_ADMIN, targets) === true) {
-      return this.checkAdminToken(token);
+      return this.checkAdminToken(bearerToken(authorizationOf(context)));
     }
-    const principal = await this.apiKeys.authenticate(token);
     const needed = this.reflector.getAllAndOverride<ApiKeyScope>(REQUIRED_SCOPE, targets) ?? defaultScope(context);
-    if (!hasScope(principal, needed)) {
-      throw new AppError(
-        'FORBIDDEN',
-        `This operation needs an API key with the ${needed} scope; this key has ${principal.scopes.join(', ')}`,
-      );
-    }
-    attachPrincipal(context, principal);
+    attachPrincipal(context, await this.apiKeys.authorize(authorizationOf(context), needed));
     return true;
   }
 

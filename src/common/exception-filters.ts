@@ -1,11 +1,12 @@
 import { Catch, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { Metadata } from '@grpc/grpc-js';
+import type { Metadata } from '@grpc/grpc-js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { throwError, type Observable } from 'rxjs';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
 import { AppError, errorCodes } from './app-error.js';
 import { toAppError } from './error-mapping.js';
+import { grpcStatusOf } from './grpc-status.js';
 import { LOGGER } from './logger.module.js';
 import type { Logger } from './logger.js';
 import { grpcRequestId } from './request-id.js';
@@ -41,15 +42,6 @@ export class AppExceptionFilter implements ExceptionFilter {
 
   private toGrpc(exception: unknown, requestId: string): Observable<never> {
     const error = this.resolve(exception, requestId);
-    const metadata = new Metadata();
-    metadata.set('clsa-error-code', error.code);
-    metadata.set('x-request-id', requestId);
-    if (error.field !== undefined) metadata.set('clsa-error-field', error.field);
-    return throwError(() => ({
-      code: errorCodes[error.code].grpc,
-      details: error.message,
-      message: error.message,
-      metadata,
-    }));
+    return throwError(() => ({ ...grpcStatusOf(error, requestId), message: error.message }));
   }
 }

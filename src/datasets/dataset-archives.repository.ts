@@ -46,7 +46,13 @@ export class DatasetArchivesRepository {
   async markUploaded(teamId: string, id: string, sizeBytes: number, sha256: string | null): Promise<boolean> {
     const { count } = await this.prisma.datasetArchive.updateMany({
       where: { id, teamId, status: 'UPLOADING' },
-      data: { status: 'UPLOADED', sizeBytes: BigInt(sizeBytes), sha256, uploadedAt: new Date(), multipartUploadId: null },
+      data: {
+        status: 'UPLOADED',
+        sizeBytes: BigInt(sizeBytes),
+        sha256,
+        uploadedAt: new Date(),
+        multipartUploadId: null,
+      },
     });
     return count === 1;
   }

@@ -46,6 +46,10 @@ export class DatasetQuota {
   }
 
   exceeded(limit: number): AppError {
-    return new AppError('QUOTA_EXCEEDED', `The upload went past the room left for it: ${show(limit)} (dataset and team quotas)`, 'sizeBytes');
+    return new AppError(
+      'QUOTA_EXCEEDED',
+      `The upload went past the room left for it: ${show(limit)} (dataset and team quotas)`,
+      'sizeBytes',
+    );
   }
 }

@@ -85,11 +85,22 @@ export class DatasetUploadSessionsService {
     return { archive, partCount: count, received, missing, parts: await this.targets(archive, missing) };
   }
 
-  async uploadPart(teamId: string, datasetId: string, archiveId: string, partNumber: number, body: Readable, size: number) {
+  async uploadPart(
+    teamId: string,
+    datasetId: string,
+    archiveId: string,
+    partNumber: number,
+    body: Readable,
+    size: number,
+  ) {
     const archive = await this.open(teamId, datasetId, archiveId);
     const expectedSize = partSizeOf(archive, partNumber);
     if (size !== expectedSize) {
-      throw new AppError('VALIDATION_FAILED', `Part ${partNumber} must be exactly ${expectedSize} bytes, got ${size}`, 'content-length');
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `Part ${partNumber} must be exactly ${expectedSize} bytes, got ${size}`,
+        'content-length',
+      );
     }
     return this.store.uploadPart(archive.objectKey, archive.multipartUploadId ?? '', partNumber, body, size);
   }
@@ -99,21 +110,37 @@ export class DatasetUploadSessionsService {
     const uploadId = archive.multipartUploadId ?? '';
     const received = await this.store.listParts(archive.objectKey, uploadId);
     const count = partCount(archive);
-    const missing = Array.from({ length: count }, (_, i) => i + 1).filter((n) => !received.some((p) => p.partNumber === n));
+    const missing = Array.from({ length: count }, (_, i) => i + 1).filter(
+      (n) => !received.some((p) => p.partNumber === n),
+    );
     if (missing.length > 0) {
-      throw new AppError('PRECONDITION_FAILED', `Parts not received yet: ${summarise(missing)}; upload them, then complete`);
+      throw new AppError(
+        'PRECONDITION_FAILED',
+        `Parts not received yet: ${summarise(missing)}; upload them, then complete`,
+      );
     }
     const wrong = received.find((p) => p.size !== partSizeOf(archive, p.partNumber));
     if (wrong !== undefined) {
-      throw new AppError('PRECONDITION_FAILED', `Part ${wrong.partNumber} has ${wrong.size} bytes, expected ${partSizeOf(archive, wrong.partNumber)}`);
+      throw new AppError(
+        'PRECONDITION_FAILED',
+        `Part ${wrong.partNumber} has ${wrong.size} bytes, expected ${partSizeOf(archive, wrong.partNumber)}`,
+      );
     }
-    const info = await this.store.completeMultipartUpload(archive.objectKey, uploadId, received.filter((p) => p.partNumber <= count));
+    const info = await this.store.completeMultipartUpload(
+      archive.objectKey,
+      uploadId,
+      received.filter((p) => p.partNumber <= count),
+    );
     let sha256: string | null = null;
     if (archive.expectedSha256 !== null) {
       sha256 = await this.uploads.sha256Of(archive.objectKey);
       if (sha256 !== archive.expectedSha256) {
         await this.uploads.discard({ ...archive, multipartUploadId: null });
-        throw new AppError('CHECKSUM_MISMATCH', `The archive's sha256 is ${sha256}, not the ${archive.expectedSha256} declared; nothing was kept`, 'sha256');
+        throw new AppError(
+          'CHECKSUM_MISMATCH',
+          `The archive's sha256 is ${sha256}, not the ${archive.expectedSha256} declared; nothing was kept`,
+          'sha256',
+        );
       }
     }
     return this.uploads.accept(archive, info.size, sha256);
@@ -122,7 +149,10 @@ export class DatasetUploadSessionsService {
   async abort(teamId: string, datasetId: string, archiveId: string): Promise<void> {
     const archive = await this.uploads.findArchive(teamId, datasetId, archiveId);
     if (archive.status !== 'UPLOADING') {
-      throw new AppError('PRECONDITION_FAILED', `Upload ${archiveId} is ${archive.status}; only an open upload can be aborted`);
+      throw new AppError(
+        'PRECONDITION_FAILED',
+        `Upload ${archiveId} is ${archive.status}; only an open upload can be aborted`,
+      );
     }
     await this.uploads.discard(archive);
   }
@@ -141,7 +171,12 @@ export class DatasetUploadSessionsService {
     const ttl = Math.max(60, Math.floor(((archive.expiresAt?.getTime() ?? Date.now()) - Date.now()) / 1000));
     return Promise.all(
       numbers.map(async (partNumber) => {
-        const url = await this.store.presignUploadPart(archive.objectKey, archive.multipartUploadId ?? '', partNumber, ttl);
+        const url = await this.store.presignUploadPart(
+          archive.objectKey,
+          archive.multipartUploadId ?? '',
+          partNumber,
+          ttl,
+        );
         return {
           partNumber,
           size: partSizeOf(archive, partNumber),
@@ -167,5 +202,7 @@ function partSizeOf(archive: ArchiveRecord, partNumber: number): number {
 }
 
 function summarise(numbers: number[]): string {
-  return numbers.length <= 10 ? numbers.join(', ') : `${numbers.slice(0, 10).join(', ')} and ${numbers.length - 10} more`;
+  return numbers.length <= 10
+    ? numbers.join(', ')
+    : `${numbers.slice(0, 10).join(', ')} and ${numbers.length - 10} more`;
 }

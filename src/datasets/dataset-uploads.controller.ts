@@ -13,7 +13,10 @@ import { archiveView, sessionView } from './datasets.views.js';
 /** The raw request body as a stream; uploads are never parsed or buffered. */
 export function rawBody(request: FastifyRequest): Readable {
   if (request.body instanceof Readable) return request.body;
-  throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the bytes as the request body with content-type: application/octet-stream');
+  throw new AppError(
+    'UNSUPPORTED_MEDIA_TYPE',
+    'Send the bytes as the request body with content-type: application/octet-stream',
+  );
 }
 
 export function contentLength(request: FastifyRequest): number | undefined {
@@ -34,7 +37,12 @@ export class DatasetUploadsController {
   /** One streamed request per archive. Optional `x-clsa-sha256` header: checked, a mismatch keeps nothing. */
   @Put('archives/:fileName')
   @ApiConsumes('application/octet-stream')
-  async putArchive(@Caller() caller: Principal, @Param('id') id: string, @Param('fileName') fileName: string, @Req() request: FastifyRequest) {
+  async putArchive(
+    @Caller() caller: Principal,
+    @Param('id') id: string,
+    @Param('fileName') fileName: string,
+    @Req() request: FastifyRequest,
+  ) {
     const sha = request.headers['x-clsa-sha256'];
     const archive = await this.uploads.upload(caller.teamId, id, {
       fileName,
@@ -57,12 +65,24 @@ export class DatasetUploadsController {
     for await (const part of request.parts()) {
       if (part.type === 'field') {
         if (part.fieldname !== 'sha256') {
-          throw new AppError('VALIDATION_FAILED', `unknown form field "${part.fieldname}": only sha256 and files are accepted`, part.fieldname);
+          throw new AppError(
+            'VALIDATION_FAILED',
+            `unknown form field "${part.fieldname}": only sha256 and files are accepted`,
+            part.fieldname,
+          );
         }
         sha256 = String(part.value);
         continue;
       }
-      archives.push(archiveView(await this.uploads.upload(caller.teamId, id, { fileName: part.filename, body: part.file, expectedSha256: sha256 })));
+      archives.push(
+        archiveView(
+          await this.uploads.upload(caller.teamId, id, {
+            fileName: part.filename,
+            body: part.file,
+            expectedSha256: sha256,
+          }),
+        ),
+      );
       sha256 = undefined;
     }
     if (archives.length === 0) throw new AppError('VALIDATION_FAILED', 'The form holds no file', 'file');
@@ -90,7 +110,8 @@ export class DatasetUploadsController {
     @Req() request: FastifyRequest,
   ) {
     const size = contentLength(request);
-    if (size === undefined) throw new AppError('VALIDATION_FAILED', 'A part needs a content-length header', 'content-length');
+    if (size === undefined)
+      throw new AppError('VALIDATION_FAILED', 'A part needs a content-length header', 'content-length');
     return this.sessions.uploadPart(caller.teamId, id, uploadId, Number(partNumber), rawBody(request), size);
   }
 

@@ -27,7 +27,10 @@ export interface StreamedArchive {
 
 function uploadInterrupted(reason: unknown): AppError {
   const detail = reason instanceof Error ? reason.message : String(reason);
-  return new AppError('MALFORMED_REQUEST', `The upload was interrupted before its end (${detail}); nothing was kept, send it again`);
+  return new AppError(
+    'MALFORMED_REQUEST',
+    `The upload was interrupted before its end (${detail}); nothing was kept, send it again`,
+  );
 }
 
 /** One streamed request per archive: bytes flow through a meter into storage, never whole in memory. */
@@ -46,12 +49,18 @@ export class DatasetUploadsService {
   async requireUploading(teamId: string, datasetId: string): Promise<DatasetRecord> {
     const dataset = await this.datasets.get(teamId, datasetId);
     if (dataset.status !== 'UPLOADING') {
-      throw new AppError('PRECONDITION_FAILED', `Dataset ${datasetId} is ${dataset.status}; archives can only be added while it is UPLOADING`);
+      throw new AppError(
+        'PRECONDITION_FAILED',
+        `Dataset ${datasetId} is ${dataset.status}; archives can only be added while it is UPLOADING`,
+      );
     }
     return dataset;
   }
 
-  async newArchiveRow(dataset: DatasetRecord, fields: Omit<Parameters<DatasetArchivesRepository['create']>[1], 'id' | 'datasetId' | 'objectKey'>): Promise<ArchiveRecord> {
+  async newArchiveRow(
+    dataset: DatasetRecord,
+    fields: Omit<Parameters<DatasetArchivesRepository['create']>[1], 'id' | 'datasetId' | 'objectKey'>,
+  ): Promise<ArchiveRecord> {
     try {
       return await this.archives.create(dataset.teamId, {
         ...fields,
@@ -61,7 +70,11 @@ export class DatasetUploadsService {
       });
     } catch (error) {
       if ((error as { code?: string }).code === 'P2002') {
-        throw new AppError('CONFLICT', `Dataset ${dataset.id} already has an archive named ${fields.fileName}`, 'fileName');
+        throw new AppError(
+          'CONFLICT',
+          `Dataset ${dataset.id} already has an archive named ${fields.fileName}`,
+          'fileName',
+        );
       }
       throw error;
     }
@@ -81,16 +94,35 @@ export class DatasetUploadsService {
     });
     const meter = new ArchiveMeter(room);
     // Both sides settle before clean-up, so the store has finished aborting its multipart upload.
-    const [piped, stored] = await Promise.allSettled([pipeline(input.body, meter), this.store.put(archive.objectKey, meter)]);
+    const [piped, stored] = await Promise.allSettled([
+      pipeline(input.body, meter),
+      this.store.put(archive.objectKey, meter),
+    ]);
     if (piped.status === 'rejected' || stored.status === 'rejected') {
       await this.discard(archive);
       if (meter.overLimit) throw this.quota.exceeded(room);
-      throw piped.status === 'rejected' ? uploadInterrupted(piped.reason) : stored.status === 'rejected' ? stored.reason : undefined;
+      throw piped.status === 'rejected'
+        ? uploadInterrupted(piped.reason)
+        : stored.status === 'rejected'
+          ? stored.reason
+          : undefined;
+    }
+    if (meter.bytes === 0) {
+      await this.discard(archive);
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `The archive ${input.fileName} is empty (0 bytes); nothing was kept`,
+        'body',
+      );
     }
     const sha256 = meter.digest();
     if (expected !== undefined && expected !== sha256) {
       await this.discard(archive);
-      throw new AppError('CHECKSUM_MISMATCH', `The archive's sha256 is ${sha256}, not the ${expected} that was sent; nothing was kept`, 'sha256');
+      throw new AppError(
+        'CHECKSUM_MISMATCH',
+        `The archive's sha256 is ${sha256}, not the ${expected} that was sent; nothing was kept`,
+        'sha256',
+      );
     }
     return this.accept(archive, meter.bytes, sha256);
   }
@@ -98,11 +130,17 @@ export class DatasetUploadsService {
   async accept(archive: ArchiveRecord, bytes: number, sha256: string | null): Promise<ArchiveRecord> {
     await this.archives.markUploaded(archive.teamId, archive.id, bytes, sha256);
     await this.datasetRows.addSize(archive.teamId, archive.datasetId, bytes);
-    await this.datasetRows.addEvent(archive.teamId, archive.datasetId, 'archive', `${archive.fileName} uploaded (${bytes} bytes)`, {
-      fileName: archive.fileName,
-      bytes,
-      sha256,
-    });
+    await this.datasetRows.addEvent(
+      archive.teamId,
+      archive.datasetId,
+      'archive',
+      `${archive.fileName} uploaded (${bytes} bytes)`,
+      {
+        fileName: archive.fileName,
+        bytes,
+        sha256,
+      },
+    );
     const stored = await this.archives.findOwn(archive.teamId, archive.datasetId, archive.id);
     if (stored === null) throw notFound('Archive', archive.id);
     return stored;
@@ -114,13 +152,18 @@ export class DatasetUploadsService {
       await this.store.abortMultipartUpload(archive.objectKey, archive.multipartUploadId).catch(() => undefined);
     }
     await this.store.delete(archive.objectKey).catch((error: unknown) => {
-      this.logger.warn({ err: error, key: archive.objectKey }, 'could not delete a discarded archive; the sweep will retry');
+      this.logger.warn(
+        { err: error, key: archive.objectKey },
+        'could not delete a discarded archive; the sweep will retry',
+      );
     });
     await this.archives.remove(archive.teamId, archive.id);
   }
 
   setUploadId(archive: ArchiveRecord, uploadId: string): Promise<ArchiveRecord> {
-    return this.archives.setUploadId(archive.teamId, archive.id, uploadId).then(() => ({ ...archive, multipartUploadId: uploadId }));
+    return this.archives
+      .setUploadId(archive.teamId, archive.id, uploadId)
+      .then(() => ({ ...archive, multipartUploadId: uploadId }));
   }
 
   async sha256Of(key: string): Promise<string> {

@@ -49,7 +49,10 @@ export class DatasetValidationHandler implements OnApplicationBootstrap {
       if (error instanceof DatasetValidationError) return this.fail(dataset, error.message);
       this.logger.error({ err: error, datasetId, attempt }, 'dataset validation broke');
       if (attempt >= jobSettings['dataset.validate'].retryLimit) {
-        return this.fail(dataset, `Validation could not finish (${error instanceof Error ? error.message : String(error)}); upload again or contact support`);
+        return this.fail(
+          dataset,
+          `Validation could not finish (${error instanceof Error ? error.message : String(error)}); upload again or contact support`,
+        );
       }
       throw error;
     }
@@ -107,7 +110,10 @@ export class DatasetValidationHandler implements OnApplicationBootstrap {
 
   private async fail(dataset: DatasetRecord, reason: string): Promise<void> {
     await this.store.deletePrefix(`${dataset.objectPrefix}shards/`);
-    await this.datasets.transition(dataset.teamId, dataset.id, ['VALIDATING'], { status: 'FAILED', failureReason: reason });
+    await this.datasets.transition(dataset.teamId, dataset.id, ['VALIDATING'], {
+      status: 'FAILED',
+      failureReason: reason,
+    });
     await this.datasets.addEvent(dataset.teamId, dataset.id, 'status', `FAILED: ${reason}`);
   }
 }

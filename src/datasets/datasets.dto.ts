@@ -21,7 +21,11 @@ export class CreateDatasetDto {
   @Length(0, 2000)
   description?: string;
 
-  @ApiPropertyOptional({ enum: layouts, default: 'IMAGEFOLDER', description: 'IMAGEFOLDER: class folders in one archive; WEBDATASET: tar shards of key.jpg + key.cls' })
+  @ApiPropertyOptional({
+    enum: layouts,
+    default: 'IMAGEFOLDER',
+    description: 'IMAGEFOLDER: class folders in one archive; WEBDATASET: tar shards of key.jpg + key.cls',
+  })
   @IsOptional()
   @Transform(upper)
   @IsIn(layouts, { message: `layout must be one of ${layouts.join(', ')}` })

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module.js';
 import { DatasetArchivesRepository } from './dataset-archives.repository.js';
 import { DatasetQuota } from './dataset-quota.js';
 import { DatasetUploadSessionsService } from './dataset-upload-sessions.service.js';
@@ -6,12 +7,14 @@ import { DatasetUploadsController } from './dataset-uploads.controller.js';
 import { DatasetUploadsService } from './dataset-uploads.service.js';
 import { DatasetValidationHandler } from './dataset-validation.handler.js';
 import { DatasetsController } from './datasets.controller.js';
+import { DatasetsGrpc } from './datasets.grpc.js';
 import { DatasetsRepository } from './datasets.repository.js';
 import { DatasetsService } from './datasets.service.js';
 import { UploadSweepHandler } from './upload-sweep.handler.js';
 
 @Module({
-  controllers: [DatasetsController, DatasetUploadsController],
+  imports: [AuthModule],
+  controllers: [DatasetsController, DatasetUploadsController, DatasetsGrpc],
   providers: [
     DatasetsRepository,
     DatasetArchivesRepository,

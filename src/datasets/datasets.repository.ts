@@ -47,7 +47,23 @@ export interface DatasetEventRecord {
 export class DatasetsRepository {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
 
-  create(teamId: string, data: Omit<DatasetRecord, 'teamId' | 'createdAt' | 'updatedAt' | 'readyAt' | 'sizeBytes' | 'imageCount' | 'rejectedCount' | 'labels' | 'summary' | 'failureReason' | 'status'>): Promise<DatasetRecord> {
+  create(
+    teamId: string,
+    data: Omit<
+      DatasetRecord,
+      | 'teamId'
+      | 'createdAt'
+      | 'updatedAt'
+      | 'readyAt'
+      | 'sizeBytes'
+      | 'imageCount'
+      | 'rejectedCount'
+      | 'labels'
+      | 'summary'
+      | 'failureReason'
+      | 'status'
+    >,
+  ): Promise<DatasetRecord> {
     return this.prisma.dataset.create({ data: { ...data, teamId } });
   }
 
@@ -62,7 +78,10 @@ export class DatasetsRepository {
         ...(filter.status !== undefined ? { status: filter.status } : {}),
         ...(filter.layout !== undefined ? { layout: filter.layout } : {}),
         ...(filter.cursor !== undefined ? { id: { lt: filter.cursor } } : {}),
-        createdAt: { ...(filter.createdAfter ? { gte: filter.createdAfter } : {}), ...(filter.createdBefore ? { lt: filter.createdBefore } : {}) },
+        createdAt: {
+          ...(filter.createdAfter ? { gte: filter.createdAfter } : {}),
+          ...(filter.createdBefore ? { lt: filter.createdBefore } : {}),
+        },
       },
       orderBy: { id: 'desc' },
       take: filter.limit,
@@ -70,7 +89,12 @@ export class DatasetsRepository {
   }
 
   /** Moves a dataset between states only from the state the caller expects, so racing requests cannot both win. */
-  async transition(teamId: string, id: string, from: DatasetStatus[], data: Prisma.DatasetUpdateManyMutationInput & { status: DatasetStatus }): Promise<boolean> {
+  async transition(
+    teamId: string,
+    id: string,
+    from: DatasetStatus[],
+    data: Prisma.DatasetUpdateManyMutationInput & { status: DatasetStatus },
+  ): Promise<boolean> {
     const { count } = await this.prisma.dataset.updateMany({ where: { id, teamId, status: { in: from } }, data });
     return count === 1;
   }
@@ -89,8 +113,16 @@ export class DatasetsRepository {
     await this.prisma.dataset.deleteMany({ where: { id, teamId } });
   }
 
-  async addEvent(teamId: string, datasetId: string, type: string, message: string, data?: Prisma.InputJsonValue): Promise<void> {
-    await this.prisma.datasetEvent.create({ data: { teamId, datasetId, type, message, ...(data !== undefined ? { data } : {}) } });
+  async addEvent(
+    teamId: string,
+    datasetId: string,
+    type: string,
+    message: string,
+    data?: Prisma.InputJsonValue,
+  ): Promise<void> {
+    await this.prisma.datasetEvent.create({
+      data: { teamId, datasetId, type, message, ...(data !== undefined ? { data } : {}) },
+    });
   }
 
   events(teamId: string, datasetId: string, afterId: bigint, limit: number): Promise<DatasetEventRecord[]> {
@@ -102,7 +134,11 @@ export class DatasetsRepository {
     });
   }
 
-  async addRejected(teamId: string, datasetId: string, files: { archive: string; path: string; reason: string }[]): Promise<void> {
+  async addRejected(
+    teamId: string,
+    datasetId: string,
+    files: { archive: string; path: string; reason: string }[],
+  ): Promise<void> {
     if (files.length === 0) return;
     await this.prisma.rejectedFile.createMany({ data: files.map((f) => ({ ...f, teamId, datasetId })) });
   }

@@ -6,7 +6,12 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { OBJECT_STORE } from '../storage/storage.module.js';
 import { DatasetArchivesRepository } from './dataset-archives.repository.js';
 import { datasetPrefix } from './dataset-objects.js';
-import { DatasetsRepository, type DatasetFilter, type DatasetLayout, type DatasetRecord } from './datasets.repository.js';
+import {
+  DatasetsRepository,
+  type DatasetFilter,
+  type DatasetLayout,
+  type DatasetRecord,
+} from './datasets.repository.js';
 
 export interface CreateDatasetInput {
   name: string;
@@ -59,7 +64,10 @@ export class DatasetsService {
   async complete(teamId: string, id: string): Promise<DatasetRecord> {
     const dataset = await this.get(teamId, id);
     if (dataset.status !== 'UPLOADING') {
-      throw new AppError('PRECONDITION_FAILED', `Dataset ${id} is ${dataset.status}; only an UPLOADING dataset can be completed`);
+      throw new AppError(
+        'PRECONDITION_FAILED',
+        `Dataset ${id} is ${dataset.status}; only an UPLOADING dataset can be completed`,
+      );
     }
     const archives = await this.archives.list(teamId, id);
     const open = archives.filter((a) => a.status === 'UPLOADING').map((a) => a.fileName);
@@ -81,7 +89,10 @@ export class DatasetsService {
   async delete(teamId: string, id: string): Promise<void> {
     const dataset = await this.get(teamId, id);
     if (dataset.status === 'VALIDATING') {
-      throw new AppError('PRECONDITION_FAILED', `Dataset ${id} is being validated; delete it once it is READY or FAILED`);
+      throw new AppError(
+        'PRECONDITION_FAILED',
+        `Dataset ${id} is being validated; delete it once it is READY or FAILED`,
+      );
     }
     for (const archive of await this.archives.list(teamId, id)) {
       if (archive.multipartUploadId !== null) {
@@ -107,7 +118,10 @@ export class DatasetsService {
     const dataset = await this.get(teamId, id);
     const keys = (dataset.summary as { samples?: string[] } | null)?.samples ?? [];
     return Promise.all(
-      keys.map(async (name) => ({ key: name, url: await this.store.presignGet(`${dataset.objectPrefix}${name}`, SAMPLE_URL_TTL_S) })),
+      keys.map(async (name) => ({
+        key: name,
+        url: await this.store.presignGet(`${dataset.objectPrefix}${name}`, SAMPLE_URL_TTL_S),
+      })),
     );
   }
 }

@@ -47,5 +47,11 @@ export function sessionView(s: SessionView) {
 }
 
 export function eventView(e: DatasetEventRecord) {
-  return { id: e.id.toString(), type: e.type, message: e.message, data: e.data ?? null, createdAt: e.createdAt.toISOString() };
+  return {
+    id: e.id.toString(),
+    type: e.type,
+    message: e.message,
+    data: e.data ?? null,
+    createdAt: e.createdAt.toISOString(),
+  };
 }

@@ -32,7 +32,12 @@ export class UploadSweepHandler implements OnApplicationBootstrap {
       const expired = await this.archives.expiredSessions(now, BATCH);
       for (const archive of expired) {
         await this.uploads.discard(archive);
-        await this.datasets.addEvent(archive.teamId, archive.datasetId, 'archive', `${archive.fileName}: upload expired and was removed`);
+        await this.datasets.addEvent(
+          archive.teamId,
+          archive.datasetId,
+          'archive',
+          `${archive.fileName}: upload expired and was removed`,
+        );
         swept += 1;
       }
       if (expired.length < BATCH) break;

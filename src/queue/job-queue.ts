@@ -2,7 +2,10 @@ import { PgBoss } from 'pg-boss';
 import type { Logger } from '../common/logger.js';
 import { jobSettings, type JobCatalogue, type JobName } from './job-catalogue.js';
 
-export type JobHandler<N extends JobName> = (data: JobCatalogue[N], job: { id: string; retryCount: number }) => Promise<void>;
+export type JobHandler<N extends JobName> = (
+  data: JobCatalogue[N],
+  job: { id: string; retryCount: number },
+) => Promise<void>;
 
 /**
  * The durable queue (pg-boss, in the same Postgres). LISTEN/NOTIFY wakes workers as soon as a job

@@ -15,6 +15,10 @@ class QueueLifecycle implements BeforeApplicationShutdown {
 @Module({})
 export class QueueModule {
   static forRoot(queue: JobQueue) {
-    return { module: QueueModule, providers: [{ provide: JobQueue, useValue: queue }, QueueLifecycle], exports: [JobQueue] };
+    return {
+      module: QueueModule,
+      providers: [{ provide: JobQueue, useValue: queue }, QueueLifecycle],
+      exports: [JobQueue],
+    };
   }
 }

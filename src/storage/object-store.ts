@@ -54,7 +54,12 @@ export interface ObjectStore {
    * A URL a client PUTs one part of a multipart upload to, straight to the store; null where the
    * store has no server of its own (filesystem), and parts then go through the API.
    */
-  presignUploadPart(key: string, uploadId: string, partNumber: number, expiresInSeconds: number): Promise<string | null>;
+  presignUploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    expiresInSeconds: number,
+  ): Promise<string | null>;
   /** Returns the upload id. */
   createMultipartUpload(key: string, opts?: PutOptions): Promise<string>;
   /** `size` is the exact byte count of `body`; a mismatch fails the part. */

@@ -178,7 +178,12 @@ export class S3ObjectStore implements ObjectStore {
     return this.client.presignedPutObject(this.bucket, key, expiresInSeconds);
   }
 
-  async presignUploadPart(key: string, uploadId: string, partNumber: number, expiresInSeconds: number): Promise<string> {
+  async presignUploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    expiresInSeconds: number,
+  ): Promise<string> {
     assertValidObjectKey(key);
     assertPartNumber(partNumber);
     const query = { partNumber: String(partNumber), uploadId };

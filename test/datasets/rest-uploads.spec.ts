@@ -47,7 +47,12 @@ describe('streamed upload (one request per archive)', () => {
     const id = await newDataset('streamed');
     const body = randomBytes(3 * MIB);
     const res = await putArchive(id, 'part-a.tar', body, { 'x-clsa-sha256': sha256(body) }).expect(200);
-    expect(res.body).toMatchObject({ fileName: 'part-a.tar', status: 'UPLOADED', sizeBytes: body.length, sha256: sha256(body) });
+    expect(res.body).toMatchObject({
+      fileName: 'part-a.tar',
+      status: 'UPLOADED',
+      sizeBytes: body.length,
+      sha256: sha256(body),
+    });
     const dataset = await request(app.httpUrl).get(`/v1/datasets/${id}`).set(auth(team)).expect(200);
     expect(dataset.body.sizeBytes).toBe(body.length);
     const stored = await app.infra.objectStore.head(`teams/${team.team.id}/datasets/${id}/archives/part-a.tar`);
@@ -168,11 +173,18 @@ describe('upload sessions (resumable, parts straight to the store)', () => {
     expect(status.body.missing).toEqual([1, 2]);
     expect(status.body.received.map((p: { partNumber: number }) => p.partNumber)).toEqual([3]);
 
-    const early = await request(app.httpUrl).post(`/v1/datasets/${id}/uploads/${uploadId}/complete`).set(auth(team)).expect(409);
+    const early = await request(app.httpUrl)
+      .post(`/v1/datasets/${id}/uploads/${uploadId}/complete`)
+      .set(auth(team))
+      .expect(409);
     expect(early.body.error.message).toContain('1, 2');
 
-    for (const target of status.body.parts as typeof parts) expect(await putPart(target, slice(target.partNumber))).toBe(200);
-    const done = await request(app.httpUrl).post(`/v1/datasets/${id}/uploads/${uploadId}/complete`).set(auth(team)).expect(201);
+    for (const target of status.body.parts as typeof parts)
+      expect(await putPart(target, slice(target.partNumber))).toBe(200);
+    const done = await request(app.httpUrl)
+      .post(`/v1/datasets/${id}/uploads/${uploadId}/complete`)
+      .set(auth(team))
+      .expect(201);
     expect(done.body).toMatchObject({ status: 'UPLOADED', sizeBytes: body.length, sha256: sha256(body) });
   });
 
@@ -216,7 +228,10 @@ describe('tenancy', () => {
     await asOther(request(app.httpUrl).delete(`/v1/datasets/${id}`)).expect(404);
     await asOther(request(app.httpUrl).post(`/v1/datasets/${id}/complete`)).expect(404);
     await asOther(
-      request(app.httpUrl).put(`/v1/datasets/${id}/archives/a.tar`).set('content-type', 'application/octet-stream').send(Buffer.from('x')),
+      request(app.httpUrl)
+        .put(`/v1/datasets/${id}/archives/a.tar`)
+        .set('content-type', 'application/octet-stream')
+        .send(Buffer.from('x')),
     ).expect(404);
     const listed = await request(app.httpUrl).get('/v1/datasets').set(auth(other)).expect(200);
     expect(listed.body.datasets.map((d: { id: string }) => d.id)).not.toContain(id);

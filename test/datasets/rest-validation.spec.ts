@@ -51,8 +51,18 @@ describe('validation through the queue', () => {
     );
     const id = await uploadAndComplete('pets', 'pets.tar.gz', archive);
     const dataset = await settled(id);
-    expect(dataset).toMatchObject({ status: 'READY', imageCount: 5, rejectedCount: 3, labels: ['cat', 'dog'], classCount: 2 });
-    const summary = dataset.summary as { archives: { name: string; kind: string }[]; shards: { name: string }[]; samples: string[] };
+    expect(dataset).toMatchObject({
+      status: 'READY',
+      imageCount: 5,
+      rejectedCount: 3,
+      labels: ['cat', 'dog'],
+      classCount: 2,
+    });
+    const summary = dataset.summary as {
+      archives: { name: string; kind: string }[];
+      shards: { name: string }[];
+      samples: string[];
+    };
     expect(summary.archives).toEqual([expect.objectContaining({ name: 'pets.tar.gz', kind: 'tar.gz' })]);
 
     const rejected = await request(app.httpUrl).get(`/v1/datasets/${id}/rejected-files`).set(auth()).expect(200);
@@ -61,14 +71,19 @@ describe('validation through the queue', () => {
     for (const file of rejected.body.rejectedFiles) expect(file.reason.length).toBeGreaterThan(5);
 
     const prefix = `teams/${team.team.id}/datasets/${id}/`;
-    for (const shard of summary.shards) expect(await app.infra.objectStore.head(`${prefix}${shard.name}`)).not.toBeNull();
+    for (const shard of summary.shards)
+      expect(await app.infra.objectStore.head(`${prefix}${shard.name}`)).not.toBeNull();
     expect(await app.infra.objectStore.head(`${prefix}shards/index.json`)).not.toBeNull();
 
     const samples = await request(app.httpUrl).get(`/v1/datasets/${id}/samples`).set(auth()).expect(200);
     expect(samples.body.samples.length).toBe(5);
     const thumbnail = await fetch(samples.body.samples[0].url);
     expect(thumbnail.status).toBe(200);
-    expect(Buffer.from(await thumbnail.arrayBuffer()).subarray(8, 12).toString()).toBe('WEBP');
+    expect(
+      Buffer.from(await thumbnail.arrayBuffer())
+        .subarray(8, 12)
+        .toString(),
+    ).toBe('WEBP');
 
     const events = await request(app.httpUrl).get(`/v1/datasets/${id}/events`).set(auth()).expect(200);
     expect(events.body.events.map((e: { message: string }) => e.message.split(':')[0])).toEqual(
@@ -120,7 +135,10 @@ describe('validation through the queue', () => {
     const page1 = await request(app.httpUrl).get('/v1/datasets?limit=2').set(auth()).expect(200);
     expect(page1.body.datasets).toHaveLength(2);
     expect(page1.body.nextCursor).toBe(page1.body.datasets[1].id);
-    const page2 = await request(app.httpUrl).get(`/v1/datasets?limit=2&cursor=${page1.body.nextCursor}`).set(auth()).expect(200);
+    const page2 = await request(app.httpUrl)
+      .get(`/v1/datasets?limit=2&cursor=${page1.body.nextCursor}`)
+      .set(auth())
+      .expect(200);
     const ids = [...page1.body.datasets, ...page2.body.datasets].map((d: { id: string }) => d.id);
     expect(new Set(ids).size).toBe(ids.length);
     const failed = await request(app.httpUrl).get('/v1/datasets?status=failed').set(auth()).expect(200);

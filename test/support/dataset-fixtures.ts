@@ -7,7 +7,9 @@ import tar from 'tar-stream';
 export async function jpeg(seed: number, side = 32): Promise<Buffer> {
   const pixels = Buffer.alloc(side * side * 3);
   for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 31 + seed * 97) % 256;
-  return sharp(pixels, { raw: { width: side, height: side, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+  return sharp(pixels, { raw: { width: side, height: side, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toBuffer();
 }
 
 export interface TarMember {
@@ -27,7 +29,9 @@ export async function tarOf(members: TarMember[]): Promise<Buffer> {
   });
   for (const m of members) {
     const type = m.type ?? 'file';
-    pack.entry({ name: m.name, type, ...(m.linkname !== undefined ? { linkname: m.linkname } : {}) }, type === 'file' ? (m.body ?? Buffer.alloc(0)) : undefined);
+    const header = { name: m.name, type, ...(m.linkname !== undefined ? { linkname: m.linkname } : {}) };
+    if (type === 'file') pack.entry(header, m.body ?? Buffer.alloc(0));
+    else pack.entry(header);
   }
   pack.finalize();
   await done;
