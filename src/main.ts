@@ -53,18 +53,7 @@ async function main(): Promise<void> {
     throw error;
   });
   infra.setPublicUrl(running.httpUrl);
-  logger.info(
-    { http: running.httpUrl, grpc: running.grpcAddress, storage: config.storage.kind, startupMs: Date.now() - started },
-    'CLSA service ready',
-  );
-  process.stdout.write(
-    `\nCLSA service listening on ${running.httpUrl} (gRPC ${running.grpcAddress}); API docs at ${running.httpUrl}/docs\n`,
-  );
-  if (bootstrap.firstKey !== null) {
-    const file = path.join(config.stateDir, 'first-admin-key.txt');
-    process.stdout.write(`First admin API key (shown once; also saved to ${file}):\n  ${bootstrap.firstKey}\n\n`);
-  }
-
+  // Signals are handled before readiness is announced: whoever reads the banner may stop us at once.
   onSignals(async (signal) => {
     logger.info({ signal }, 'shutting down: draining requests');
     const force = setTimeout(() => {
@@ -77,6 +66,17 @@ async function main(): Promise<void> {
     logger.info('stopped');
     process.exit(0);
   });
+  logger.info(
+    { http: running.httpUrl, grpc: running.grpcAddress, storage: config.storage.kind, startupMs: Date.now() - started },
+    'CLSA service ready',
+  );
+  process.stdout.write(
+    `\nCLSA service listening on ${running.httpUrl} (gRPC ${running.grpcAddress}); API docs at ${running.httpUrl}/docs\n`,
+  );
+  if (bootstrap.firstKey !== null) {
+    const file = path.join(config.stateDir, 'first-admin-key.txt');
+    process.stdout.write(`First admin API key (shown once; also saved to ${file}):\n  ${bootstrap.firstKey}\n\n`);
+  }
 }
 
 process.on('unhandledRejection', (reason) => {

@@ -41,7 +41,7 @@ const envSchema = z
       .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name (3-63 of a-z 0-9 . -)')
       .optional(),
     S3_REGION: z.string().min(1).default('us-east-1'),
-    S3_PART_SIZE_MB: positiveInt(5120).min(5, 'must be at least 5 (the S3 minimum part size)').default(16),
+    S3_PART_SIZE_MB: positiveInt(5120).min(5, 'must be at least 5 (the S3 minimum part size)').default(8),
     S3_PART_CONCURRENCY: positiveInt(64).default(4),
     ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -61,6 +61,10 @@ export class DatasetArchivesRepository {
     await this.prisma.datasetArchive.updateMany({ where: { id, teamId }, data: { multipartUploadId } });
   }
 
+  async setSha256(teamId: string, id: string, sha256: string): Promise<void> {
+    await this.prisma.datasetArchive.updateMany({ where: { id, teamId, sha256: null }, data: { sha256 } });
+  }
+
   /** An aborted archive frees its name, so the client can upload it again. */
   async remove(teamId: string, id: string): Promise<void> {
     await this.prisma.datasetArchive.deleteMany({ where: { id, teamId } });

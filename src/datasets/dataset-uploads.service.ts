@@ -92,7 +92,7 @@ export class DatasetUploadsService {
       expectedSha256: expected ?? null,
       expiresAt: new Date(Date.now() + this.config.datasets.uploadSessionTtlMs),
     });
-    const meter = new ArchiveMeter(room);
+    const meter = new ArchiveMeter(room, expected !== undefined);
     // Both sides settle before clean-up, so the store has finished aborting its multipart upload.
     const [piped, stored] = await Promise.allSettled([
       pipeline(input.body, meter),

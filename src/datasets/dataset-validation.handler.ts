@@ -44,6 +44,7 @@ export class DatasetValidationHandler implements OnApplicationBootstrap {
     await this.datasets.clearRejected(teamId, datasetId);
     try {
       const summary = await this.validate(dataset);
+      await this.recordArchiveHashes(dataset, summary);
       await this.ready(dataset, summary);
     } catch (error) {
       if (error instanceof DatasetValidationError) return this.fail(dataset, error.message);
@@ -77,7 +78,7 @@ export class DatasetValidationHandler implements OnApplicationBootstrap {
         maxMemberBytes: 64 * 1024 * 1024,
         maxTotalUncompressedBytes: limits.maxDatasetBytes * 4,
         maxCompressionRatio: 200,
-        maxMembers: 50_000_000,
+        maxMembers: 5_000_000,
         shardTargetBytes: limits.shardTargetBytes,
       },
       sink: { write: async (name, body) => void (await this.store.put(`${dataset.objectPrefix}${name}`, body)) },
@@ -89,6 +90,25 @@ export class DatasetValidationHandler implements OnApplicationBootstrap {
     });
     await flush();
     return summary;
+  }
+
+  /**
+   * Validation read every archive in full: its sha256 becomes the archive's, and one that differs
+   * from the hash taken at upload means the stored bytes changed underneath us.
+   */
+  private async recordArchiveHashes(dataset: DatasetRecord, summary: ValidationSummary): Promise<void> {
+    const archives = await this.archives.list(dataset.teamId, dataset.id);
+    for (const measured of summary.archives) {
+      const archive = archives.find((a) => a.fileName === measured.name);
+      if (archive === undefined) continue;
+      if (archive.sha256 !== null && archive.sha256 !== measured.sha256) {
+        throw new DatasetValidationError(
+          'UNREADABLE_ARCHIVE',
+          `${archive.fileName} changed in storage after upload: sha256 ${measured.sha256}, uploaded as ${archive.sha256}`,
+        );
+      }
+      await this.archives.setSha256(dataset.teamId, archive.id, measured.sha256);
+    }
   }
 
   private async ready(dataset: DatasetRecord, summary: ValidationSummary): Promise<void> {

@@ -1,5 +1,5 @@
 import type { S3Config } from '../config/config.js';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
   InvalidPartError,
   ObjectNotFoundError,
@@ -91,8 +91,10 @@ export class S3ObjectStore implements ObjectStore {
     }
     const uploadId = await this.createMultipartUpload(key, opts);
     try {
+      // Parts go through presigned URLs: minio would otherwise hash every part (SigV4 payload
+      // signing over http), a second pass over bytes our callers already hash themselves.
       const upload = (partNumber: number, part: Buffer) =>
-        this.uploadPart(key, uploadId, partNumber, part, part.length);
+        this.uploadPartStream(key, uploadId, partNumber, Readable.from([part]), part.length);
       const parts = await uploadParts(prepend(firstChunk, chunks), this.partConcurrency, upload);
       return await this.completeMultipartUpload(key, uploadId, parts);
     } catch (err) {

@@ -1,6 +1,21 @@
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Rgb, sha256, solidImage, tarGzOf, tarOf, type TarItem, validate, zipOf } from './fixtures.js';
+import {
+  memorySink,
+  memorySource,
+  noiseJpeg,
+  readTar,
+  type Rgb,
+  sha256,
+  solidImage,
+  tarGzOf,
+  tarOf,
+  type TarItem,
+  validate,
+  zipOf,
+  limits,
+} from './fixtures.js';
+import { validateDataset } from '../../../src/datasets/validation/index.js';
 
 const RED: Rgb = [255, 0, 0];
 const GREEN: Rgb = [0, 255, 0];
@@ -149,5 +164,31 @@ describe('ImageFolder archives', () => {
     const { summary } = await validate('imagefolder', [['archive.zip', tgz]]);
     expect(summary.archives[0]!.kind).toBe('tar.gz');
     expect(summary.imageCount).toBe(1);
+  });
+
+  it('reads a zip in place: members larger than the read-ahead window stream from ranged reads', async () => {
+    const big = await noiseJpeg(1536, 1024, 7);
+    expect(big.length).toBeGreaterThan(1024 * 1024);
+    const small = await solidImage('png', 8, RED);
+    const zip = await zipOf([
+      { name: 'a/small.png', data: small },
+      { name: 'a/big.jpg', data: big, compress: false },
+      { name: 'b/deflated.jpg', data: big },
+      { name: 'b/small.png', data: small },
+    ]);
+    const source = memorySource('big.zip', zip);
+    const sink = memorySink();
+    const summary = await validateDataset({
+      layout: 'imagefolder',
+      sources: [source],
+      limits,
+      sink,
+      onRejected: () => undefined,
+    });
+    expect(summary).toMatchObject({ imageCount: 4, labels: ['a', 'b'], classCounts: [2, 2], rejectedCount: 0 });
+    const members = await readTar(sink.objects.get(summary.shards[0]!.name)!);
+    expect(members.filter((m) => m.name.endsWith('.jpg')).map((m) => m.data.equals(big))).toEqual([true, true]);
+    // Head, end record, windows over the data, two ranged reads for the big members, one sequential hash pass.
+    expect(source.opens).toBeLessThan(12);
   });
 });

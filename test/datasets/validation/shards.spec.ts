@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  limits,
   memorySink,
   memorySource,
   noiseJpeg,
@@ -105,7 +106,7 @@ describe('training shards', () => {
     await validateDataset({
       layout: 'imagefolder',
       sources: [memorySource('train.tar', await tarOf(items))],
-      limits: { ...(await import('./fixtures.js')).limits, shardTargetBytes: 20 * 1024 },
+      limits: { ...limits, shardTargetBytes: 20 * 1024 },
       sink,
       onRejected: () => undefined,
       onProgress: (p) => progress.push(p.imagesAccepted),
@@ -122,7 +123,7 @@ describe('training shards', () => {
     const run = validateDataset({
       layout: 'imagefolder',
       sources: [memorySource('train.tar', tar)],
-      limits: (await import('./fixtures.js')).limits,
+      limits,
       sink,
       onRejected: () => controller.abort(reason),
       signal: controller.signal,
@@ -136,7 +137,7 @@ describe('training shards', () => {
     const err = await validateDataset({
       layout: 'imagefolder',
       sources: [memorySource('train.tar', await tarOf(items))],
-      limits: (await import('./fixtures.js')).limits,
+      limits,
       sink: { write: () => Promise.reject(new Error('bucket is gone')) },
       onRejected: () => undefined,
     }).catch((e: unknown) => e);
