@@ -11,6 +11,12 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+const running = new Set<ChildProcess>();
+// A spec that fails before stopping its server must not leave it running after the run.
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /** The compiled server (`npm test` builds first), as a user would run it. */
 export function spawnServer(env: Record<string, string>): ServerProcess {
   const root = findProjectRoot();
@@ -19,6 +25,8 @@ export function spawnServer(env: Record<string, string>): ServerProcess {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let text = '';
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {
