@@ -28,7 +28,8 @@ interface FrameworkError {
   message?: unknown;
 }
 
-function isPrismaUniqueViolation(error: unknown): error is { meta?: { target?: unknown } } {
+/** Prisma's P2002: a unique constraint refused the write (services turn it into a named CONFLICT). */
+export function isUniqueViolation(error: unknown): error is { meta?: { target?: unknown } } {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2002';
 }
 
@@ -53,8 +54,7 @@ function messageOf(error: unknown, code: ErrorCode, bodyLimitBytes: number): str
 /** Returns null for errors we know nothing about: those are internal and get logged with an id. */
 export function toAppError(error: unknown, bodyLimitBytes: number): AppError | null {
   if (error instanceof AppError) return error;
-  if (isPrismaUniqueViolation(error))
-    return new AppError('CONFLICT', 'A resource with the same unique value already exists');
+  if (isUniqueViolation(error)) return new AppError('CONFLICT', 'A resource with the same unique value already exists');
   const status = statusOf(error);
   const code = status === undefined ? undefined : httpStatusCodes[status];
   if (code === undefined) return null;

@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import { AppError, notFound } from '../common/app-error.js';
+import { isUniqueViolation } from '../common/error-mapping.js';
 import { isId, newId } from '../common/ids.js';
 import type { Logger } from '../common/logger.js';
 import { LOGGER } from '../common/logger.module.js';
@@ -69,7 +70,7 @@ export class DatasetUploadsService {
         objectKey: archiveKey(dataset.objectPrefix, fields.fileName),
       });
     } catch (error) {
-      if ((error as { code?: string }).code === 'P2002') {
+      if (isUniqueViolation(error)) {
         throw new AppError(
           'CONFLICT',
           `Dataset ${dataset.id} already has an archive named ${fields.fileName}`,

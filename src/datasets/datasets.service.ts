@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppError, notFound } from '../common/app-error.js';
+import { isUniqueViolation } from '../common/error-mapping.js';
 import { isId, newId } from '../common/ids.js';
 import { JobQueue } from '../queue/job-queue.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -43,7 +44,7 @@ export class DatasetsService {
       await this.datasets.addEvent(teamId, id, 'status', 'UPLOADING: waiting for archives');
       return dataset;
     } catch (error) {
-      if ((error as { code?: string }).code === 'P2002') {
+      if (isUniqueViolation(error)) {
         throw new AppError('CONFLICT', `The team already has a dataset named "${input.name}"`, 'name');
       }
       throw error;
