@@ -101,7 +101,7 @@ function startFixtureApp(dataDir: string, mode: 'hold' | 'return' | 'sigint') {
     });
     child.once('exit', (code) => reject(new Error(`fixture exited (${code}): ${stderr}`)));
   });
-  return { child, ready, output: () => stdout };
+  return { child, ready, output: () => stdout, errors: () => stderr };
 }
 
 describe('startEmbeddedPostgres', () => {
@@ -165,9 +165,10 @@ describe('startEmbeddedPostgres', () => {
     await app.ready;
 
     process.kill(-(app.child.pid ?? 0), 'SIGINT');
-    await new Promise((resolve) => app.child.once('exit', resolve));
+    // 'close', not 'exit': only then has everything the child wrote to stdout been read.
+    const ended = await new Promise((resolve) => app.child.once('close', (code, signal) => resolve({ code, signal })));
 
-    expect(app.output()).toContain('drained 1');
+    expect(app.output(), `${JSON.stringify(ended)} ${app.errors()}`).toContain('drained 1');
     expect(processesMentioning(dataDir)).toEqual([]);
   });
 

@@ -98,9 +98,15 @@ export function rgbMoments(rgb: Uint8Array): Pick<InspectedImage, 'mean' | 'm2'>
   return { mean: [mr, mg, mb], m2: [m2r, m2g, m2b] };
 }
 
+/**
+ * libvips keeps its error text in a buffer shared by its threads, so under concurrent decodes
+ * sharp sometimes reports only "Unknown error"; then say what we know instead.
+ */
 function vipsMessage(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return message.split('\n')[0]!.trim();
+  const message = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.trim();
+  return message === '' || /^unknown error$/i.test(message)
+    ? 'the decoder could not read all of its pixel data'
+    : message;
 }
 
 function fail(reason: string): Inspection {

@@ -128,9 +128,14 @@ describe('hostile content', () => {
   it('rejects a truncated JPEG', async () => {
     const jpeg = await noiseJpeg(64, 64);
     const truncated = jpeg.subarray(0, Math.floor(jpeg.length * 0.7));
-    expect(await tarRejections([{ name: 'cut.jpg', data: truncated }])).toEqual([
-      ['cut.jpg', 'truncated or corrupt image (VipsJpeg: premature end of JPEG image)'],
-    ]);
+    // libvips' error text is shared between its threads, so a busy machine may lose the detail;
+    // the stand-in then names the failure ourselves.
+    const rejections = await tarRejections([{ name: 'cut.jpg', data: truncated }]);
+    expect(rejections).toHaveLength(1);
+    expect(rejections[0]?.[0]).toBe('cut.jpg');
+    expect(rejections[0]?.[1]).toMatch(
+      /^truncated or corrupt image \((VipsJpeg: premature end of JPEG image|the decoder could not read all of its pixel data)\)$/,
+    );
   });
 
   it('rejects text named .jpg, GIF and BMP, and members over the size limit', async () => {
