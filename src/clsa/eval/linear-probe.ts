@@ -29,7 +29,7 @@ function standardiser(train: FeatureSet): { mean: tf.Tensor1D; std: tf.Tensor1D 
   return tf.tidy(() => {
     const x = tf.tensor2d(train.features, [train.labels.length, train.dim]);
     const { mean, variance } = tf.moments(x, 0);
-    return { mean: mean as tf.Tensor1D, std: tf.add(tf.sqrt(variance), 1e-6) as tf.Tensor1D };
+    return { mean: mean as tf.Tensor1D, std: tf.add<tf.Tensor1D>(tf.sqrt(variance), 1e-6) };
   });
 }
 
@@ -78,7 +78,7 @@ export function linearProbe(train: FeatureSet, test: FeatureSet, options: Linear
           const x = tf.gather(xTrain, batch);
           const y = tf.gather(yTrain, batch);
           const { value, grads } = tf.variableGrads(
-            () => tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(x, weights), bias)) as tf.Scalar,
+            () => tf.losses.softmaxCrossEntropy<tf.Scalar>(y, tf.add<tf.Tensor2D>(tf.matMul(x, weights), bias)),
             [weights, bias],
           );
           [weights, bias].forEach((param, i) => {

@@ -62,7 +62,7 @@ export function decodeSafetensors(bytes: Buffer, source = 'safetensors data'): S
   try {
     header = JSON.parse(bytes.toString('utf8', 8, 8 + headerLength)) as Record<string, unknown>;
   } catch (err) {
-    throw new Error(`${source} has an unreadable header: ${(err as Error).message}`);
+    throw new Error(`${source} has an unreadable header: ${(err as Error).message}`, { cause: err });
   }
   const dataStart = 8 + headerLength;
   const dataLength = bytes.length - dataStart;
