@@ -78,7 +78,7 @@ export function linearProbe(train: FeatureSet, test: FeatureSet, options: Linear
           const x = tf.gather(xTrain, batch);
           const y = tf.gather(yTrain, batch);
           const { value, grads } = tf.variableGrads(
-            () => tf.losses.softmaxCrossEntropy<tf.Scalar>(y, tf.add<tf.Tensor2D>(tf.matMul(x, weights), bias)),
+            () => tf.mean(tf.losses.softmaxCrossEntropy(y, tf.add<tf.Tensor2D>(tf.matMul(x, weights), bias))),
             [weights, bias],
           );
           [weights, bias].forEach((param, i) => {
