@@ -1,0 +1,135 @@
+import { createRequire } from 'node:module';
+import { dirname, sep } from 'node:path';
+
+import * as tf from '../tf.js';
+
+import { registerClsaKernels } from './kernels.js';
+
+export type TensorBackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type TensorBackendPreference = 'auto' | TensorBackendName;
+
+export interface SelectedBackend {
+  name: TensorBackendName;
+  reason: string;
+}
+
+export const TENSOR_BACKEND_PREFERENCES: readonly TensorBackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+
+interface Candidate {
+  backend: TensorBackendName;
+  /** What is tried, in the words a log reader needs: the npm package. */
+  source: string;
+  /** Imports the package so that it registers its backend; returns a detail for the log. */
+  load: () => Promise<string>;
+}
+
+/**
+ * A package that is not a dependency (its install downloads libtensorflow; GPU images add it):
+ * a specifier held in a string keeps TypeScript from resolving it at build time.
+ */
+async function importOptional(specifier: string): Promise<string> {
+  await (import(specifier) as Promise<unknown>);
+  return 'native libtensorflow';
+}
+
+/** The wasm binaries ship in the package's dist folder, beside its node entry point. */
+function wasmBinaryFolder(): string {
+  return dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm')) + sep;
+}
+
+async function loadWasm(): Promise<string> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  // Takes effect at initialisation (a repeat after it is harmless); refused after a failed one.
+  wasm.setWasmPaths(wasmBinaryFolder());
+  // Node has SIMD but no wasm threads for tfjs, so this picks the single-threaded SIMD build.
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  return simd === true
+    ? 'SIMD build, single-threaded'
+    : 'no wasm SIMD in this runtime: the plain build, single-threaded';
+}
+
+async function loadCpu(): Promise<string> {
+  await import('@tensorflow/tfjs-backend-cpu');
+  return 'plain JavaScript';
+}
+
+const TENSORFLOW: Candidate[] = [
+  {
+    backend: 'tensorflow',
+    source: '@tensorflow/tfjs-node-gpu',
+    load: () => importOptional('@tensorflow/tfjs-node-gpu'),
+  },
+  { backend: 'tensorflow', source: '@tensorflow/tfjs-node', load: () => importOptional('@tensorflow/tfjs-node') },
+];
+const WASM: Candidate = { backend: 'wasm', source: '@tensorflow/tfjs-backend-wasm', load: loadWasm };
+const CPU: Candidate = { backend: 'cpu', source: '@tensorflow/tfjs-backend-cpu', load: loadCpu };
+
+const CANDIDATES: Record<TensorBackendPreference, Candidate[]> = {
+  auto: [...TENSORFLOW, WASM, CPU],
+  tensorflow: TENSORFLOW,
+  wasm: [WASM],
+  cpu: [CPU],
+};
+
+/** Why a candidate failed, in one line; a package that is simply absent says so plainly. */
+function failure(candidate: Candidate, error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ERR_MODULE_NOT_FOUND' && text.includes(`'${candidate.source}'`)) {
+    return `${candidate.source} not installed`;
+  }
+  return `${candidate.source} unavailable: ${text.split('\n')[0] ?? text}`;
+}
+
+/** Loads, activates and equips one candidate; throws with the reason it cannot be used. */
+async function activate(candidate: Candidate): Promise<string> {
+  const detail = await candidate.load();
+  // A package built against another copy of tfjs-core registers its backend over there.
+  if ((tf.findBackendFactory(candidate.backend) as unknown) == null) {
+    throw new Error(`loaded, but no '${candidate.backend}' backend reached @tensorflow/tfjs-core ${tf.version_core}`);
+  }
+  if (!(await tf.setBackend(candidate.backend))) {
+    throw new Error(`the '${candidate.backend}' backend failed to initialise`);
+  }
+  const kernels = registerClsaKernels(candidate.backend);
+  return kernels.length > 0 ? `${detail}; clsa kernels: ${kernels.join(', ')}` : detail;
+}
+
+/**
+ * Picks the tensor backend and makes it tfjs's current one, with our kernels registered for it.
+ * 'auto' tries tfjs-node-gpu, tfjs-node, wasm, then cpu, logging why each skipped one failed; an
+ * explicit preference that cannot be loaded is an error naming what was tried.
+ */
+export async function selectBackend(
+  preference: TensorBackendPreference,
+  log: (msg: string) => void = () => undefined,
+): Promise<SelectedBackend> {
+  const candidates = (CANDIDATES as Partial<Record<string, Candidate[]>>)[preference];
+  if (candidates === undefined) {
+    throw new Error(
+      `unknown tensor backend '${String(preference)}': allowed are ${TENSOR_BACKEND_PREFERENCES.join(', ')}`,
+    );
+  }
+  const failures: string[] = [];
+  for (const candidate of candidates) {
+    try {
+      const detail = await activate(candidate);
+      const why =
+        preference !== 'auto'
+          ? 'requested explicitly'
+          : failures.length === 0
+            ? 'auto: the first choice loaded'
+            : `auto, after ${failures.join('; ')}`;
+      const reason = `${candidate.source} (${detail}); ${why}`;
+      log(`tensor backend: ${candidate.backend}, ${reason}`);
+      return { name: candidate.backend, reason };
+    } catch (error) {
+      failures.push(failure(candidate, error));
+      log(`tensor backend: ${failure(candidate, error)}`);
+    }
+  }
+  throw new Error(
+    `tensor backend '${preference}' could not be loaded (tried ${failures.join('; ')}); ` +
+      `allowed are ${TENSOR_BACKEND_PREFERENCES.join(', ')}, and 'auto' falls back to wasm, then cpu`,
+  );
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+
+import * as tf from '../tf.js';
+import { selectBackend } from './backend.js';
+import { runInScope } from './kernel-scope.js';
+import { registerClsaKernels, restoreStockKernels, stockKernel } from './kernels.js';
+
+const kernelFunc = (name: string, backend: string): tf.KernelFunc | undefined =>
+  (tf.getKernel(name, backend) as tf.KernelConfig | undefined)?.kernelFunc;
+
+describe('registerClsaKernels', () => {
+  it('refuses a backend whose own kernels are not loaded yet (they would overwrite ours)', () => {
+    // Nothing in this file has imported the wasm package before this test.
+    expect(kernelFunc('Conv2D', 'wasm')).toBeUndefined();
+    expect(() => registerClsaKernels('wasm')).toThrow(
+      "registerClsaKernels('wasm'): the wasm backend's own kernels are not registered yet; import its package first",
+    );
+  });
+
+  it('is idempotent, and restoreStockKernels puts the stock kernels back', async () => {
+    await selectBackend('wasm');
+    await selectBackend('cpu');
+    const ours = kernelFunc('Conv2DBackpropFilter', 'cpu');
+    const stock = stockKernel('Conv2DBackpropFilter', 'cpu')?.kernelFunc;
+    expect(stock).toBeDefined();
+    expect(ours).not.toBe(stock);
+    expect(registerClsaKernels('cpu')).toEqual(['Conv2DBackpropFilter']);
+    expect(registerClsaKernels('wasm')).toEqual(['Conv2DBackpropFilter', 'Conv2DBackpropInput']);
+    expect(kernelFunc('Conv2DBackpropFilter', 'cpu')).toBe(ours);
+
+    restoreStockKernels('cpu');
+    restoreStockKernels('wasm');
+    expect(kernelFunc('Conv2DBackpropFilter', 'cpu')).toBe(stock);
+    expect(kernelFunc('Conv2DBackpropFilter', 'wasm')).toBeUndefined();
+    expect(kernelFunc('Conv2DBackpropInput', 'wasm')).toBe(stockKernel('Conv2DBackpropInput', 'wasm')?.kernelFunc);
+
+    registerClsaKernels('cpu');
+    registerClsaKernels('wasm');
+    expect(kernelFunc('Conv2DBackpropFilter', 'cpu')).not.toBe(stock);
+    expect(kernelFunc('Conv2DBackpropFilter', 'wasm')).toBeDefined();
+  });
+
+  it('has nothing to add to a backend that needs no help', () => {
+    expect(registerClsaKernels('tensorflow')).toEqual([]);
+  });
+});
+
+describe('runInScope', () => {
+  it.each(['cpu', 'wasm'])('disposes every intermediate on %s when the body throws', async (backend) => {
+    await selectBackend(backend as 'cpu' | 'wasm');
+    const x = tf.ones([2, 3]);
+    const before = tf.engine().backend.numDataIds();
+    expect(() =>
+      runInScope(tf.backend(), backend, (s) => {
+        const wide = s.reshape(x, [3, 2]);
+        s.matMul(x, wide);
+        s.adopt(new Float32Array(4), [2, 2]);
+        throw new Error('mid-kernel failure');
+      }),
+    ).toThrow('mid-kernel failure');
+    expect(tf.engine().backend.numDataIds()).toBe(before);
+    expect(Array.from(x.dataSync())).toEqual([1, 1, 1, 1, 1, 1]);
+    x.dispose();
+  });
+});

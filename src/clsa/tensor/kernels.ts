@@ -1,0 +1,81 @@
+import { getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc } from '../tf.js';
+
+import { conv2DBackpropFilterKernel } from './conv-filter-grad.js';
+import { conv2DBackpropInputKernel } from './conv-input-grad.js';
+
+interface ClsaKernel {
+  kernelName: string;
+  make: (backendName: string) => KernelFunc;
+}
+
+const filterGradient: ClsaKernel = { kernelName: 'Conv2DBackpropFilter', make: conv2DBackpropFilterKernel };
+const inputGradient: ClsaKernel = { kernelName: 'Conv2DBackpropInput', make: conv2DBackpropInputKernel };
+
+/**
+ * Which kernels we supply per backend, and why (measured on one core, batch 4, 28×28, 128→128,
+ * 3×3; see bench/clsa-kernels.bench.ts):
+ * - wasm has no Conv2DBackpropFilter at all, and its Conv2DBackpropInput runs ~0.6 GMAC/s against
+ *   ~5 GMAC/s for its forward Conv2D, which ours uses.
+ * - cpu's Conv2DBackpropFilter runs ~6 MMAC/s; its Conv2D (~370) and Conv2DBackpropInput (~290)
+ *   already match its own BatchMatMul (~200), so rebuilding them on it would gain nothing.
+ * - 'tensorflow' (tfjs-node) runs libtensorflow's kernels, which need no help.
+ */
+const PLAN: Readonly<Record<string, readonly ClsaKernel[]>> = {
+  wasm: [filterGradient, inputGradient],
+  cpu: [filterGradient],
+};
+
+/** The kernel each of ours replaced, by "backend/kernel"; undefined where there was none. */
+const replaced = new Map<string, KernelConfig | undefined>();
+
+const key = (kernelName: string, backendName: string): string => `${backendName}/${kernelName}`;
+
+function lookup(kernelName: string, backendName: string): KernelConfig | undefined {
+  // getKernel's declared type hides that it returns undefined for an unknown kernel.
+  const kernel: KernelConfig | undefined = getKernel(kernelName, backendName);
+  return kernel;
+}
+
+/**
+ * Registers our conv-gradient kernels for `backendName` (idempotent) and returns their names; an
+ * empty list for a backend that needs none. The backend's own kernels must be registered first
+ * (importing its package does that), or they would overwrite ours when they arrive.
+ */
+export function registerClsaKernels(backendName: string): string[] {
+  const plan = PLAN[backendName] ?? [];
+  if (plan.length > 0 && lookup('Conv2D', backendName) === undefined) {
+    throw new Error(
+      `registerClsaKernels('${backendName}'): the ${backendName} backend's own kernels are not registered yet; import its package first`,
+    );
+  }
+  for (const kernel of plan) {
+    const id = key(kernel.kernelName, backendName);
+    if (replaced.has(id)) continue;
+    const stock = lookup(kernel.kernelName, backendName);
+    replaced.set(id, stock);
+    if (stock !== undefined) unregisterKernel(kernel.kernelName, backendName);
+    registerKernel({ kernelName: kernel.kernelName, backendName, kernelFunc: kernel.make(backendName) });
+  }
+  return plan.map((kernel) => kernel.kernelName);
+}
+
+/**
+ * The backend's own kernel of that name: the one ours replaced, or the registered one where we
+ * replaced nothing; undefined where the backend has none (wasm's Conv2DBackpropFilter).
+ */
+export function stockKernel(kernelName: string, backendName: string): KernelConfig | undefined {
+  const id = key(kernelName, backendName);
+  return replaced.has(id) ? replaced.get(id) : lookup(kernelName, backendName);
+}
+
+/** Puts the backend's own kernels back (for comparisons and benchmarks); registerClsaKernels undoes it. */
+export function restoreStockKernels(backendName: string): void {
+  for (const kernel of PLAN[backendName] ?? []) {
+    const id = key(kernel.kernelName, backendName);
+    if (!replaced.has(id)) continue;
+    const stock = replaced.get(id);
+    replaced.delete(id);
+    unregisterKernel(kernel.kernelName, backendName);
+    if (stock !== undefined) registerKernel(stock);
+  }
+}
