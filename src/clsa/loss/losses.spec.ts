@@ -220,6 +220,14 @@ describe('clsaLoss', () => {
     a.forEach((v, i) => expect(v).toBeCloseTo(b[i] ?? NaN, 6));
   });
 
+  it('leaves only its result tensors behind', () => {
+    const before = tf.memory().numTensors;
+    const opts = { temperature: 0.2, ddmTemperature: 0.2, beta: 1 };
+    const got = clsaLoss({ qWeak: qw, qStrong: [qs, qw], k, queue }, opts);
+    tf.dispose([got.loss, got.contrastive, got.top1, ...(got.ddm ? [got.ddm] : [])]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('with β = 0 is plain MoCo v2: no strong views needed, no DDM term', () => {
     const got = clsaLoss({ qWeak: qw, qStrong: [], k, queue }, { temperature: 0.2, ddmTemperature: 0.2, beta: 0 });
     expect(got.ddm).toBeUndefined();

@@ -15,6 +15,7 @@ import {
   parseEncoderSpec,
   type EncoderSpec,
 } from './encoder.js';
+import { createKeyEncoder, momentumUpdate } from './momentum-encoder.js';
 import type { BufferUpdates, ParameterSnapshot } from './parameters.js';
 
 beforeAll(async () => {
@@ -72,6 +73,26 @@ describe('createEncoder / encode', () => {
     expect(names).toContain('layer4.1.bn2.running_var');
     expect(names.some((n) => n.startsWith('projector.'))).toBe(false);
     expect(names.length).toBe(enc.params.names().length + enc.params.bufferNames().length - 4);
+  });
+
+  it('leaves no tensors behind once its outputs and updates are disposed', () => {
+    const before = tf.memory().numTensors;
+    const enc = createEncoder(TINY, 1);
+    const x = images(4, 4);
+    for (const training of [true, false]) {
+      const out = encode(enc, x, { training, bnGroups: training ? 2 : undefined });
+      tf.dispose([out.embedding, out.features]);
+      if (training) enc.params.applyBufferUpdates(out.bnUpdates);
+    }
+    const other = createEncoder(TINY, 2);
+    enc.params.load(other.params.snapshot());
+    other.params.dispose();
+    const key = createKeyEncoder(enc);
+    momentumUpdate(key, enc, 0.99);
+    tf.dispose(x);
+    key.params.dispose();
+    enc.params.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('validates specs read from JSON', () => {

@@ -80,6 +80,18 @@ describe('KeyQueue', () => {
     expect(rowsOf(resumed)).toEqual(rowsOf(q));
   });
 
+  it('leaves no tensors behind', () => {
+    const keys = batch(1, 3);
+    const before = tf.memory().numTensors;
+    const q = KeyQueue.create(5, 2, 1);
+    q.enqueue(keys);
+    q.enqueue(keys); // wraps
+    q.restore(q.snapshot());
+    KeyQueue.fromSnapshot(q.snapshot()).dispose();
+    q.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('rejects bad batches and snapshots', () => {
     const q = KeyQueue.create(4, 2, 1);
     expect(() => q.enqueue(batch(0, 5))).toThrow(/cannot go into a queue of 4/);
