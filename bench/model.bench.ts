@@ -1,8 +1,5 @@
 import '@tensorflow/tfjs-backend-cpu';
-import * as tf from '@tensorflow/tfjs-core';
-// tfjs-core's Node bundle registers no gradients (the @tensorflow/tfjs umbrella does); vitest can
-// load these ESM sources, plain Node cannot.
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+import * as tf from '../src/clsa/tf.js';
 import { bench, describe } from 'vitest';
 
 import { clsaLoss } from '../src/clsa/loss/index.js';

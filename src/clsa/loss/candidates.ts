@@ -8,7 +8,7 @@
  * - 'positive-and-queue' (the paper's equations): each query against its own key, then the
  *   queue — 1 + K logits per row, the positive at index 0.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tf.js';
 
 export type CandidateLayout = 'batch-and-queue' | 'positive-and-queue';
 

@@ -3,7 +3,7 @@
  * the strong queries' candidate distributions towards the weak query's. β = 0 skips the strong
  * views entirely and is plain MoCo v2 — the baseline that shows what the strong views add.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tf.js';
 
 import { candidateScores, checkTemperature, DEFAULT_CANDIDATE_LAYOUT, type CandidateLayout } from './candidates.js';
 import { contrastiveFromScores } from './contrastive.js';

@@ -3,7 +3,7 @@
  * −mean_i log softmax(q_i·C/τ)[positive_i], computed as mean_i (logsumexp_i − positive_i),
  * which is the numerically stable log-softmax at the positive.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tf.js';
 
 import {
   candidateScores,

@@ -6,7 +6,7 @@
  * over the same candidates as the contrastive loss. With several strong views (multi-crop),
  * L_D is the mean of each view's loss against the one weak distribution.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tf.js';
 
 import { candidateScores, checkTemperature, DEFAULT_CANDIDATE_LAYOUT, type CandidateLayout } from './candidates.js';
 

@@ -14,7 +14,7 @@
  * The running statistics then take the mean of the groups' batch statistics, which equals
  * averaging what each emulated device would have applied.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tf.js';
 
 export const BN_EPSILON = 1e-5;
 export const BN_MOMENTUM = 0.1;

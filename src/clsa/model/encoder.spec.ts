@@ -1,8 +1,5 @@
 import '@tensorflow/tfjs-backend-cpu';
-import * as tf from '@tensorflow/tfjs-core';
-// tfjs-core's Node bundle registers no gradients (the @tensorflow/tfjs umbrella does); vitest can
-// load these ESM sources, plain Node cannot (extensionless imports).
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+import * as tf from '../tf.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { Rng } from '../augment/random.js';

@@ -3,7 +3,7 @@
  * both (backbone names as torchvision's, projector names under "projector."). The spec is a
  * plain JSON object, saved with checkpoints and exported encoders so they can be rebuilt.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tf.js';
 
 import { initializeParameters, modelRng, RNG_DOMAIN, layoutWeightCount, type ParameterDecl } from './init.js';
 import type { ParameterSet, ParameterSnapshot } from './parameters.js';

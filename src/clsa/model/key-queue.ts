@@ -7,7 +7,7 @@
  * Initialisation as MoCo: standard normal entries, each key L2-normalised over D. The whole
  * state (keys and pointer) snapshots and restores exactly, for bit-exact resume.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tf.js';
 
 import { fillNormal, modelRng, RNG_DOMAIN } from './init.js';
 

@@ -1,5 +1,5 @@
 import '@tensorflow/tfjs-backend-cpu';
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tf.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { createEncoder, encode, type Encoder, type EncoderSpec } from './encoder.js';

@@ -7,7 +7,7 @@
  * `momentumUpdate` touches weights (conv kernels, γ, β, linear layers) and leaves buffers alone;
  * the trainer applies the key forward's `bnUpdates` to the key encoder.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tf.js';
 
 import type { Encoder } from './encoder.js';
 

@@ -10,7 +10,7 @@
  * Variables get no tfjs name on purpose: tfjs names are global, and the key encoder holds a
  * second copy of every name.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tf.js';
 
 /** One tensor's value, detached from any backend. */
 export interface TensorSnapshot {

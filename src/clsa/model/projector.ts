@@ -3,7 +3,7 @@
  * where width is the backbone's feature width. Its output is L2-normalised by the encoder. Only
  * the backbone is kept as the exported encoder; the projector exists for the pretext task.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tf.js';
 
 import { declare, type ParameterDecl } from './init.js';
 import type { ParameterSet } from './parameters.js';

@@ -10,7 +10,7 @@
  *  - `baseWidth`: channels of the stem and first stage (64 in the paper); stages use 1, 2, 4 and
  *    8 times it, so small widths make fast test and CI networks.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tf.js';
 
 import { batchNorm } from './batch-norm.js';
 import { declare, type ParameterDecl } from './init.js';
