@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/clsa/augment/random.js';
 import { readEncoderFile } from '../../src/clsa/io/encoder-file.js';
+import { loadCheckpoint } from '../../src/clsa/train/checkpoint.js';
 import { findProjectRoot } from '../../src/common/project-root.js';
 import { TEXTURE_CLASSES, textureImage } from '../clsa/texture-dataset.js';
 
@@ -62,6 +63,18 @@ describe('the stand-alone pretrain script (compiled, as a user runs it)', () => 
       provenance: { steps: '2', outcome: 'completed' },
     });
     encoder.backbone.params.dispose();
+    const saved = await loadCheckpoint(checkpoint);
+    expect(saved.position).toEqual({ epoch: 1, stepInEpoch: 0, globalStep: 2 }); // 16 images, 2 steps per epoch
+
+    // A finished run resumed under another budget would follow another lr schedule: refused, saying why.
+    const more = [...args, '--batch-size', '8', '--max-steps', '3', '--queue-size', '16', '--backend', 'wasm'];
+    const resumed = run(process.execPath, [SCRIPT, ...more, '--workers', '0', '--resume', checkpoint], {
+      cwd: findProjectRoot(),
+    });
+    await expect(resumed).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/written by a run with different settings \(maxSteps\); resume it unchanged/),
+    });
   });
 
   it('says what is wrong with bad arguments and exits non-zero', async () => {
