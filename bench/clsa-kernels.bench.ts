@@ -1,12 +1,14 @@
 import * as tf from '../src/clsa/tf.js';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
 
+import { conv2DBackpropInputKernel } from '../src/clsa/tensor/conv-input-grad.js';
 import { restoreStockKernels, registerClsaKernels, selectBackend } from '../src/clsa/tensor/index.js';
 
 /**
  * Conv-gradient throughput of the tensor backends, single-threaded (wasm in Node has no threads):
  * our Conv2DBackpropFilter on cpu and wasm against the cpu backend's own (wasm has none), our
- * Conv2DBackpropInput on wasm against wasm's own, and one ResNet basic block forward + backward.
+ * Conv2DBackpropInput on wasm against wasm's own, the cpu backend's other conv kernels against what
+ * ours would give there (why cpu keeps its own), and one ResNet basic block forward + backward.
  * After the run each row's median is printed as MMAC/s (multiply-accumulates of the convolution
  * itself, so a kernel that multiplies zeros gets no credit for them). The stock cpu filter gradient
  * runs ~6 MMAC/s, so it gets one image of half the side (its rate does not depend on the size).
@@ -21,6 +23,7 @@ interface Layer {
 const LAYER: Layer = { x: [16, 28, 28, 128], filter: [3, 3, 128, 128], strides: 1 };
 const DOWNSAMPLE: Layer = { x: [16, 56, 56, 64], filter: [3, 3, 64, 128], strides: 2 };
 const SMALL: Layer = { x: [1, 14, 14, 128], filter: [3, 3, 128, 128], strides: 1 };
+const QUARTER: Layer = { x: [4, 28, 28, 128], filter: [3, 3, 128, 128], strides: 1 };
 
 function macs(l: Layer): number {
   const [b, h, w] = l.x;
@@ -70,6 +73,19 @@ function inputGrad(backend: string, name: string, l: Layer): tf.Tensor {
   return tf.engine().runKernel<tf.Tensor>('Conv2DBackpropInput', { dy: input(backend, `${name}.dy`), filter }, attrs);
 }
 
+/** Our input gradient on cpu, where it is not registered: its kernelFunc called directly. */
+function ourInputGradOnCpu(name: string, l: Layer): tf.Tensor {
+  const attrs = { strides: l.strides, pad: 'same', dataFormat: 'NHWC', inputShape: l.x };
+  const inputs = { dy: input('cpu', `${name}.dy`), filter: input('cpu', `${name}.filter`) };
+  const info = conv2DBackpropInputKernel('cpu')({ inputs, attrs, backend: tf.backend() }) as tf.TensorInfo;
+  return tf.engine().makeTensorFromTensorInfo(info);
+}
+
+function forward(backend: string, name: string, l: Layer): tf.Tensor {
+  const filter = input(backend, `${name}.filter`) as tf.Tensor4D;
+  return tf.conv2d(input(backend, `${name}.x`) as tf.Tensor4D, filter, l.strides, 'same');
+}
+
 /** conv-BN-relu-conv-BN, plus the identity, relu, mean: a ResNet basic block at LAYER's size. */
 function basicBlock(x: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Scalar {
   const bn = (t: tf.Tensor): tf.Tensor => {
@@ -85,7 +101,7 @@ beforeAll(async () => {
   await selectBackend('wasm');
   for (const backend of ['cpu', 'wasm']) {
     await tf.setBackend(backend);
-    for (const [name, l] of Object.entries({ layer: LAYER, down: DOWNSAMPLE, small: SMALL })) {
+    for (const [name, l] of Object.entries({ layer: LAYER, down: DOWNSAMPLE, small: SMALL, quarter: QUARTER })) {
       inputs.set(`${backend}/${name}.x`, tf.randomNormal(l.x, 0, 1, 'float32', 1));
       inputs.set(`${backend}/${name}.dy`, tf.randomNormal(outShape(l), 0, 1, 'float32', 2));
       inputs.set(`${backend}/${name}.filter`, tf.randomNormal(l.filter, 0, 0.05, 'float32', 3));
@@ -163,6 +179,30 @@ describe.each([
       }
     }),
     OPTIONS,
+  );
+});
+
+describe(`cpu backend, batch 4, 28×28, 128→128, 3×3 (${(macs(QUARTER) / 1e9).toFixed(2)} GMAC)`, () => {
+  const work = macs(QUARTER);
+  bench(
+    'stock Conv2D',
+    timed('conv forward, stock, cpu', work, 'cpu', () => forward('cpu', 'quarter', QUARTER)),
+    SLOW,
+  );
+  bench(
+    'stock Conv2DBackpropInput',
+    timed('input grad quarter, stock, cpu', work, 'cpu', () => inputGrad('cpu', 'quarter', QUARTER)),
+    SLOW,
+  );
+  bench(
+    'ours Conv2DBackpropInput (not registered on cpu)',
+    timed('input grad quarter, ours, cpu', work, 'cpu', () => ourInputGradOnCpu('quarter', QUARTER)),
+    SLOW,
+  );
+  bench(
+    'ours Conv2DBackpropFilter',
+    timed('filter grad quarter, ours, cpu', work, 'cpu', () => filterGrad('cpu', 'quarter', QUARTER)),
+    SLOW,
   );
 });
 

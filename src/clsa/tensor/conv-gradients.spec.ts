@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { Rng } from '../augment/random.js';
 import { selectBackend } from './backend.js';
+import { conv2DBackpropFilterKernel } from './conv-filter-grad.js';
 import { conv2DBackpropInputKernel } from './conv-input-grad.js';
 import { stockKernel } from './kernels.js';
 
@@ -150,6 +151,23 @@ describe.each([
       return out.dataSync();
     });
     // Every intermediate of the composed kernel was disposed: nothing new besides what tidy freed.
+    expect(live()).toEqual(before);
+    expect(maxAbsDiff(got, expected)).toBeLessThan(1e-4);
+  });
+});
+
+describe.each(['cpu', 'wasm'])('Conv2DBackpropFilter (ours) in batch chunks on %s', (backend) => {
+  it.each(CASES.filter((c) => c.x[0] > 1))('matches the stock cpu kernel one image at a time: $name', async (c) => {
+    const p = problem(c);
+    const expected = await reference('Conv2DBackpropFilter', p);
+    await tf.setBackend(backend);
+    const before = live();
+    const got = tf.tidy(() => {
+      const [inputs, attrs] = call('Conv2DBackpropFilter', p);
+      // A budget of one element leaves one image per patch matrix: partial gradients summed.
+      const info = conv2DBackpropFilterKernel(backend, 1)({ inputs, attrs, backend: tf.backend() }) as tf.TensorInfo;
+      return tf.engine().makeTensorFromTensorInfo(info).dataSync();
+    });
     expect(live()).toEqual(before);
     expect(maxAbsDiff(got, expected)).toBeLessThan(1e-4);
   });

@@ -1,25 +1,33 @@
 import { type KernelFunc, type TensorInfo } from '../tf.js';
-
 import { convGeometry, type ConvGeometry, type ConvGradientAttrs } from './conv-geometry.js';
 import { type KernelScope, runInScope } from './kernel-scope.js';
 
 /**
- * Spreads t [B, H, W, C] to [B, H·sh, W·sw, C] with each value at (i·sh, j·sw) and zeros between:
- * a strided convolution's dy seen at the input's resolution.
+ * One spatial axis of one output phase: the input positions r, r + s, r + 2s… (r < stride s).
+ * Position p·s + r receives dy[i]·W[k] wherever i·s + k − pad = p·s + r, i.e. from the taps
+ * k = first + s·m (first = (r + pad) mod s) with i = p + shift − m: a stride-1 correlation of dy
+ * with those taps reversed, dy padded by `before` and `after` to give `length` outputs.
  */
-function spread(s: KernelScope, t: TensorInfo, sh: number, sw: number): TensorInfo {
-  if (sh === 1 && sw === 1) return t;
-  const [b = 0, h = 0, w = 0, c = 0] = t.shape;
-  const split = s.reshape(t, [b, h, 1, w, 1, c]);
-  const gapped = s.pad(split, [
-    [0, 0],
-    [0, 0],
-    [0, sh - 1],
-    [0, 0],
-    [0, sw - 1],
-    [0, 0],
-  ]);
-  return s.reshape(gapped, [b, h * sh, w * sw, c]);
+interface PhaseAxis {
+  first: number;
+  taps: number;
+  before: number;
+  after: number;
+}
+
+function phaseAxis(
+  r: number,
+  stride: number,
+  filter: number,
+  pad: number,
+  dyLength: number,
+  length: number,
+): PhaseAxis {
+  const first = (r + pad) % stride;
+  const taps = first < filter ? Math.ceil((filter - first) / stride) : 0;
+  const shift = (r + pad - first) / stride;
+  const before = taps - 1 - shift;
+  return { first, taps, before, after: length + taps - 1 - dyLength - before };
 }
 
 /** Adds (positive) or removes (negative) rows and columns at either end of an NHWC tensor. */
@@ -43,32 +51,72 @@ function padOrCrop(s: KernelScope, t: TensorInfo, rows: [number, number], cols: 
   return out;
 }
 
-function conv2d(s: KernelScope, x: TensorInfo, filter: TensorInfo): TensorInfo {
-  return s.run('Conv2D', { x, filter }, { strides: 1, pad: 'valid', dataFormat: 'NHWC', dilations: 1 });
+/**
+ * dx at the positions of phase (rh, rw), as [B, ⌈H/sh⌉, ⌈W/sw⌉, C] (rows past the input's edge
+ * are cut later): the phase's taps of the filter, turned 180° with their channel axes swapped,
+ * run over the padded dy by the backend's forward Conv2D. A phase no tap reaches (a 1×1 filter's
+ * odd positions at stride 2) is zeros.
+ */
+function phase(
+  s: KernelScope,
+  [dy, filter]: [TensorInfo, TensorInfo],
+  g: ConvGeometry,
+  [rh, rw]: [number, number],
+): TensorInfo {
+  const [height, width] = [Math.ceil(g.inHeight / g.strideHeight), Math.ceil(g.inWidth / g.strideWidth)];
+  const h = phaseAxis(rh, g.strideHeight, g.filterHeight, g.padTop, g.outHeight, height);
+  const w = phaseAxis(rw, g.strideWidth, g.filterWidth, g.padLeft, g.outWidth, width);
+  if (h.taps === 0 || w.taps === 0) {
+    return s.run('Fill', {}, { shape: [g.batch, height, width, g.inChannels], value: 0, dtype: 'float32' });
+  }
+  const taps = s.run(
+    'StridedSlice',
+    { x: filter },
+    {
+      begin: [h.first, w.first, 0, 0],
+      end: [g.filterHeight, g.filterWidth, g.inChannels, g.outChannels],
+      strides: [g.strideHeight, g.strideWidth, 1, 1],
+      beginMask: 0,
+      endMask: 0,
+      ellipsisMask: 0,
+      newAxisMask: 0,
+      shrinkAxisMask: 0,
+    },
+  );
+  const turned = s.transpose(s.run('Reverse', { x: taps }, { dims: [0, 1] }), [0, 1, 3, 2]);
+  const fitted = padOrCrop(s, dy, [h.before, h.after], [w.before, w.after]);
+  return s.run('Conv2D', { x: fitted, filter: turned }, { strides: 1, pad: 'valid', dataFormat: 'NHWC', dilations: 1 });
+}
+
+/** Interleaves same-shaped NHWC parts along height (1) or width (2): part r fills index p·n + r. */
+function weave(s: KernelScope, parts: TensorInfo[], axis: 1 | 2): TensorInfo {
+  const [b = 0, h = 0, w = 0, c = 0] = parts[0]?.shape ?? [];
+  if (parts.length === 1) return parts[0] as TensorInfo;
+  const n = parts.length;
+  const split = axis === 1 ? [b, h, 1, w, c] : [b, h, w, 1, c];
+  const woven = s.concat(
+    parts.map((t) => s.reshape(t, split)),
+    axis + 1,
+  );
+  return s.reshape(woven, axis === 1 ? [b, h * n, w, c] : [b, h, w * n, c]);
 }
 
 /**
- * dx[b, h, w, c] = Σ dy[b, i, j, o] · W[kh, kw, c, o] over h = i·sh + kh − top: a stride-1
- * 'valid' convolution of dy, spread to the input's resolution and padded by (filter − 1 − pad), with
- * the filter turned 180° and its channel axes swapped. That puts the work on the backend's forward
- * Conv2D (XNNPACK on wasm). A 1×1 filter convolves first and spreads after, so no multiply meets a
- * spread zero; larger strided filters pay for the zeros (s² more multiplies), still ahead of the
- * stock kernel.
+ * dx[b, y, x, c] = Σ dy[b, i, j, o] · W[kh, kw, c, o] over y = i·sh + kh − top, x = j·sw + kw − left,
+ * split by the stride into sh·sw phases, each a stride-1 convolution of dy on the backend's forward
+ * Conv2D (XNNPACK on wasm), then woven together. Every multiply is one the gradient needs; the
+ * usual "dilate dy with zeros, then convolve" would spend s² times as many at stride s.
  */
 function inputGradient(s: KernelScope, dy: TensorInfo, filter: TensorInfo, g: ConvGeometry): TensorInfo {
-  const turned = s.transpose(s.run('Reverse', { x: filter }, { dims: [0, 1] }), [0, 1, 3, 2]);
-  const height = g.outHeight * g.strideHeight;
-  const width = g.outWidth * g.strideWidth;
-  if (g.filterHeight === 1 && g.filterWidth === 1) {
-    const core = spread(s, conv2d(s, dy, turned), g.strideHeight, g.strideWidth);
-    const rows: [number, number] = [-g.padTop, g.inHeight + g.padTop - height];
-    return padOrCrop(s, core, rows, [-g.padLeft, g.inWidth + g.padLeft - width]);
+  const rows: TensorInfo[] = [];
+  for (let rh = 0; rh < g.strideHeight; rh++) {
+    const row: TensorInfo[] = [];
+    for (let rw = 0; rw < g.strideWidth; rw++) row.push(phase(s, [dy, filter], g, [rh, rw]));
+    rows.push(weave(s, row, 2));
   }
-  const top = g.filterHeight - 1 - g.padTop;
-  const left = g.filterWidth - 1 - g.padLeft;
-  const rows: [number, number] = [top, g.inHeight + g.filterHeight - 1 - height - top];
-  const cols: [number, number] = [left, g.inWidth + g.filterWidth - 1 - width - left];
-  return conv2d(s, padOrCrop(s, spread(s, dy, g.strideHeight, g.strideWidth), rows, cols), turned);
+  const grid = weave(s, rows, 1);
+  const [, height = 0, width = 0] = grid.shape;
+  return padOrCrop(s, grid, [0, g.inHeight - height], [0, g.inWidth - width]);
 }
 
 /** Conv2DBackpropInput for `backendName`, computed by that backend's forward Conv2D. */

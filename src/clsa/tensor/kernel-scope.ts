@@ -22,7 +22,7 @@ export class KernelScope {
 
   constructor(
     private readonly backend: KernelBackend,
-    private readonly backendName: string,
+    readonly backendName: string,
   ) {}
 
   /** One output of kernel `kernelName` of this backend, owned by the scope until released. */
@@ -56,6 +56,11 @@ export class KernelScope {
 
   transpose(x: TensorInfo, perm: number[]): TensorInfo {
     return this.run('Transpose', { x }, { perm });
+  }
+
+  concat(parts: TensorInfo[], axis: number): TensorInfo {
+    // Concat takes its inputs as an array; the registry's type only names the map form.
+    return this.run('Concat', parts as unknown as NamedTensorInfoMap, { axis });
   }
 
   /** a·b for 2-D operands, neither transposed (the fast path of both backends). */

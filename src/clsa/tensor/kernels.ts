@@ -12,12 +12,12 @@ const filterGradient: ClsaKernel = { kernelName: 'Conv2DBackpropFilter', make: c
 const inputGradient: ClsaKernel = { kernelName: 'Conv2DBackpropInput', make: conv2DBackpropInputKernel };
 
 /**
- * Which kernels we supply per backend, and why (measured on one core, batch 4, 28×28, 128→128,
- * 3×3; see bench/clsa-kernels.bench.ts):
- * - wasm has no Conv2DBackpropFilter at all, and its Conv2DBackpropInput runs ~0.6 GMAC/s against
- *   ~5 GMAC/s for its forward Conv2D, which ours uses.
- * - cpu's Conv2DBackpropFilter runs ~6 MMAC/s; its Conv2D (~370) and Conv2DBackpropInput (~290)
- *   already match its own BatchMatMul (~200), so rebuilding them on it would gain nothing.
+ * Which kernels we supply per backend, and why (rough single-thread figures from
+ * bench/clsa-kernels.bench.ts, 3×3 convolutions with 128 channels at 28×28, on a shared CPU):
+ * - wasm has no Conv2DBackpropFilter at all (ours: 4–5 GMAC/s), and its Conv2DBackpropInput runs
+ *   ~0.5–0.9 GMAC/s against ~6–8 for ours, which runs on wasm's own forward Conv2D (XNNPACK).
+ * - cpu's Conv2DBackpropFilter runs ~2–6 MMAC/s (ours: ~170–250). Its Conv2D (~450) and
+ *   Conv2DBackpropInput (~390) already match what ours would give there (~370), so they stay.
  * - 'tensorflow' (tfjs-node) runs libtensorflow's kernels, which need no help.
  */
 const PLAN: Readonly<Record<string, readonly ClsaKernel[]>> = {
