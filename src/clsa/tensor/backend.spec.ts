@@ -34,7 +34,7 @@ describe('selectBackend', () => {
     expect(tf.getKernel('Conv2DBackpropFilter', 'cpu').kernelFunc).not.toBe(
       stockKernel('Conv2DBackpropFilter', 'cpu')?.kernelFunc,
     );
-    expect(lines).toEqual([`tensor backend: cpu, ${chosen.reason}`]);
+    expect(lines).toEqual([`chose cpu: ${chosen.reason}`]);
   });
 
   it('loads the SIMD wasm build when asked, with the filter gradient wasm lacks', async () => {
@@ -58,9 +58,9 @@ describe('selectBackend', () => {
     const chosen = await selectBackend('auto', log);
     expect(chosen.name).toBe('wasm');
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/^tensor backend: @tensorflow\/tfjs-node-gpu (not installed|unavailable: .+)$/);
-    expect(lines[1]).toMatch(/^tensor backend: @tensorflow\/tfjs-node (not installed|unavailable: .+)$/);
-    expect(lines[2]).toBe(`tensor backend: wasm, ${chosen.reason}`);
+    expect(lines[0]).toMatch(/^@tensorflow\/tfjs-node-gpu (not installed|unavailable: .+)$/);
+    expect(lines[1]).toMatch(/^@tensorflow\/tfjs-node (not installed|unavailable: .+)$/);
+    expect(lines[2]).toBe(`chose wasm: ${chosen.reason}`);
     expect(chosen.reason).toMatch(
       /; auto, after @tensorflow\/tfjs-node-gpu .+; @tensorflow\/tfjs-node (not installed|unavailable: .+)$/,
     );
@@ -72,9 +72,9 @@ describe('selectBackend', () => {
     );
   });
 
-  it('refuses a name it does not know, listing the allowed ones', async () => {
-    await expect(selectBackend('gpu' as TensorBackendPreference)).rejects.toThrow(
-      "unknown tensor backend 'gpu': allowed are auto, tensorflow, wasm, cpu",
+  it.each(['gpu', 'toString', ''])('refuses a name it does not know (%j), listing the allowed ones', async (name) => {
+    await expect(selectBackend(name as TensorBackendPreference)).rejects.toThrow(
+      `unknown tensor backend '${name}': allowed are auto, tensorflow, wasm, cpu`,
     );
   });
 });

@@ -95,6 +95,11 @@ async function activate(candidate: Candidate): Promise<string> {
   return kernels.length > 0 ? `${detail}; clsa kernels: ${kernels.join(', ')}` : detail;
 }
 
+function choiceReason(preference: TensorBackendPreference, failures: string[]): string {
+  if (preference !== 'auto') return 'requested explicitly';
+  return failures.length === 0 ? 'auto: the first choice loaded' : `auto, after ${failures.join('; ')}`;
+}
+
 /**
  * Picks the tensor backend and makes it tfjs's current one, with our kernels registered for it.
  * 'auto' tries tfjs-node-gpu, tfjs-node, wasm, then cpu, logging why each skipped one failed; an
@@ -104,28 +109,22 @@ export async function selectBackend(
   preference: TensorBackendPreference,
   log: (msg: string) => void = () => undefined,
 ): Promise<SelectedBackend> {
-  const candidates = (CANDIDATES as Partial<Record<string, Candidate[]>>)[preference];
-  if (candidates === undefined) {
+  // The preference comes from configuration: refuse anything else, including Object's own keys.
+  if (!TENSOR_BACKEND_PREFERENCES.includes(preference)) {
     throw new Error(
       `unknown tensor backend '${String(preference)}': allowed are ${TENSOR_BACKEND_PREFERENCES.join(', ')}`,
     );
   }
   const failures: string[] = [];
-  for (const candidate of candidates) {
+  for (const candidate of CANDIDATES[preference]) {
     try {
       const detail = await activate(candidate);
-      const why =
-        preference !== 'auto'
-          ? 'requested explicitly'
-          : failures.length === 0
-            ? 'auto: the first choice loaded'
-            : `auto, after ${failures.join('; ')}`;
-      const reason = `${candidate.source} (${detail}); ${why}`;
-      log(`tensor backend: ${candidate.backend}, ${reason}`);
+      const reason = `${candidate.source} (${detail}); ${choiceReason(preference, failures)}`;
+      log(`chose ${candidate.backend}: ${reason}`);
       return { name: candidate.backend, reason };
     } catch (error) {
       failures.push(failure(candidate, error));
-      log(`tensor backend: ${failure(candidate, error)}`);
+      log(failures[failures.length - 1] ?? '');
     }
   }
   throw new Error(

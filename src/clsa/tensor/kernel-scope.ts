@@ -15,7 +15,8 @@ import {
  * data (Reshape shares its input's data and adds a reference), so each intermediate must be
  * disposed exactly once through `backend.disposeData`; the scope keeps that ledger and settles
  * it in `runInScope`, success or throw, which is what keeps the engine's leak check (one new
- * data id per output) satisfied.
+ * data id per output) satisfied. Data crosses into JavaScript and back through the backend's
+ * public readSync and write (`values`, `adopt`), for work no kernel does cheaply.
  */
 export class KernelScope {
   private readonly live = new Set<TensorInfo>();
