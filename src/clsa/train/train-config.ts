@@ -59,13 +59,14 @@ export const trainConfigSchema = z
     ddmTemperature: z.number().gt(0).max(10).default(0.2),
     beta: z.number().min(0).max(100).default(1),
     layout: z.enum(['batch-and-queue', 'positive-and-queue']).default(DEFAULT_CANDIDATE_LAYOUT),
-    keyBnGroups: z.number().int().min(1).default(1),
+    /** Sub-batches of the shuffled key batch (Shuffle BN stand-in); default: see defaultKeyBnGroups. */
+    keyBnGroups: z.number().int().min(1).optional(),
     views: recipe.default(SINGLE_CROP_RECIPE as z.input<typeof recipe>),
     shuffleBuffer: z.number().int().min(1).default(1000),
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (c.batchSize % c.keyBnGroups !== 0) {
+    if (c.keyBnGroups !== undefined && c.batchSize % c.keyBnGroups !== 0) {
       ctx.addIssue({ code: 'custom', path: ['keyBnGroups'], message: `must divide batchSize ${c.batchSize}` });
     }
     if (c.queueSize < c.batchSize) {
@@ -74,7 +75,18 @@ export const trainConfigSchema = z
     if (c.beta > 0 && c.views.strong.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['views', 'strong'], message: 'β > 0 needs at least one strong view' });
     }
-  });
+  })
+  .transform((c) => ({ ...c, keyBnGroups: c.keyBnGroups ?? defaultKeyBnGroups(c.batchSize) }));
+
+/**
+ * The reference code trains on 8 GPUs with 32 images each, so its keys are normalised in 8
+ * shuffled sub-batches of 32. We keep sub-batches of at least 32 (8, 4 or 2 of them, whichever
+ * divides the batch), else one: statistics over a handful of images are noise (measured on the
+ * learning test's batch of 32: groups of 4 cut the kNN gain from 0.19 to 0.04).
+ */
+export function defaultKeyBnGroups(batchSize: number): number {
+  return [8, 4, 2].find((g) => batchSize % g === 0 && batchSize / g >= 32) ?? 1;
+}
 
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;
 export type TrainConfig = z.output<typeof trainConfigSchema> & { readonly views: ViewRecipe };

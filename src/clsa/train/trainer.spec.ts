@@ -167,6 +167,10 @@ describe('parseTrainConfig', () => {
     expect(c).toMatchObject({ temperature: 0.2, ddmTemperature: 0.2, beta: 1, keyMomentum: 0.999 });
     expect(c.encoder.architecture).toBe('resnet50');
     expect(c.views.strong[0]?.size).toBe(96);
+    // Key BN in 8 shuffled groups of 32 as on the reference's 8 GPUs; fewer, never under 32 images.
+    expect(c.keyBnGroups).toBe(8);
+    const groups = (batchSize: number) => parseTrainConfig({ batchSize, queueSize: 4096 }).keyBnGroups;
+    expect([512, 128, 96, 64, 48, 32].map(groups)).toEqual([8, 4, 2, 2, 1, 1]);
   });
 
   it('names every wrong field and what it allows', () => {
