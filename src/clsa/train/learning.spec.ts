@@ -65,6 +65,7 @@ it('a short CLSA run lifts kNN top-1 clearly above random initialisation', async
   const after = await knnTop1(encoder);
   encoder.params.dispose();
 
+  console.info(`learning test: kNN top-1 ${before.toFixed(3)} at initialisation, ${after.toFixed(3)} after training`);
   expect(outcome).toBe('completed');
   expect(before).toBeLessThan(0.4);
   expect(after - before).toBeGreaterThan(0.12);
