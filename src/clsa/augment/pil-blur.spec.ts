@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { filledImage, imageFrom, pixelAt } from './image.js';
+import { filledImage, imageFrom, pixelAt, type RgbImage } from './image.js';
 import { boxBlurLine, gaussianBlur, gaussianBoxRadius } from './pil-blur.js';
 import { Rng } from './random.js';
 import { strongPixels, weakPixels } from './pipeline.js';
@@ -49,6 +49,64 @@ describe('gaussianBlur', () => {
     expect(Math.abs(mass - 255)).toBeLessThan(20);
     // more sigma, lower peak
     expect(pixelAt(gaussianBlur(dot, 2), 4, 4)[0]).toBeLessThan(centre);
+  });
+});
+
+/**
+ * The blur as the Pillow code reads, one channel of one line at a time through `boxBlurLine`:
+ * `passes` passes along every row, then along every column. The independent reference for the
+ * three-channel, padded, transposing passes `gaussianBlur` runs.
+ */
+function naiveBlur(img: RgbImage, sigma: number, passes = 3): Uint8Array {
+  const { width: w, height: h } = img;
+  const data = new Uint8Array(img.data);
+  const radius = gaussianBoxRadius(sigma, passes);
+  const blurLine = (start: number, step: number, length: number): void => {
+    let line = Uint8Array.from({ length }, (_, i) => data[start + i * step] ?? 0);
+    let out = new Uint8Array(length);
+    for (let p = 0; p < passes; p++) {
+      boxBlurLine(line, out, radius);
+      [line, out] = [out, line];
+    }
+    line.forEach((v, i) => (data[start + i * step] = v));
+  };
+  for (let c = 0; c < 3; c++) for (let y = 0; y < h; y++) blurLine(y * w * 3 + c, 3, w);
+  for (let c = 0; c < 3; c++) for (let x = 0; x < w; x++) blurLine(x * 3 + c, w * 3, h);
+  return data;
+}
+
+describe('gaussianBlur against the line-by-line reference', () => {
+  const rng = Rng.fromSeed(41);
+  const noise = (w: number, h: number): RgbImage =>
+    imageFrom(w, h, () => [rng.int(0, 256), rng.int(0, 256), rng.int(0, 256)]);
+
+  it("matches on noise for the weak view's sigmas and beyond, square or not", () => {
+    for (const [w, h] of [
+      [24, 17],
+      [9, 31],
+      [16, 16],
+    ] as const) {
+      const img = noise(w, h);
+      for (const sigma of [0, 0.1, 0.45, 0.8, 1, 1.37, 2, 3.5, 6])
+        expect(gaussianBlur(img, sigma).data).toEqual(naiveBlur(img, sigma));
+    }
+  });
+
+  it('rounds the 8.24 sums half up', () => {
+    // σ = 0.05, one pass: radius 0.00125, ww = trunc(float(2^24 / 1.0025)) = 16735273, fw = 20971, and
+    // 208·ww + (8 + 8)·fw + 2^23 = 3489660928 = 208·2^24 exactly: the middle pixel stays 208 (a
+    // rounding offset a hair under 2^23 would give 207); a one-pixel column changes nothing.
+    const img = imageFrom(3, 1, (x) => (x === 1 ? [208, 208, 208] : [8, 8, 8]));
+    expect(pixelAt(gaussianBlur(img, 0.05, 1), 1, 0)).toEqual([208, 208, 208]);
+  });
+
+  it('matches for other pass counts and for boxes as wide as the image', () => {
+    const img = noise(7, 5);
+    for (const passes of [1, 2, 4]) expect(gaussianBlur(img, 1.2, passes).data).toEqual(naiveBlur(img, 1.2, passes));
+    // σ = 8 and 30 give box radii 7 and 29, no narrower than 7×5: windows clamp at both ends
+    for (const sigma of [8, 30]) expect(gaussianBlur(img, sigma).data).toEqual(naiveBlur(img, sigma));
+    const line = noise(1, 12);
+    expect(gaussianBlur(line, 1.5).data).toEqual(naiveBlur(line, 1.5));
   });
 });
 

@@ -117,3 +117,107 @@ describe('Sharpness', () => {
     expect(smooth(tiny).data).toEqual(tiny.data);
   });
 });
+
+/*
+ * The enhancers against Pillow's arithmetic written out per value, as Blend.c and Filter.c do it
+ * (the code paths under test use tables, fused loops and branch-free clamps instead).
+ */
+const f = Math.fround;
+
+/** Blend.c for one value: `im1 + alpha · (im2 − im1)` in float; truncated in [0, 1], else clipped first. */
+function naiveBlendValue(x: number, q: number, alpha: number): number {
+  const a = f(alpha);
+  const t = f(x + f(a * (q - x)));
+  if (a >= 0 && a <= 1) return Math.trunc(t);
+  return t <= 0 ? 0 : t >= 255 ? 255 : Math.trunc(t);
+}
+
+function naiveBlend(p: Uint8Array, q: Uint8Array, alpha: number): Uint8Array {
+  return p.map((x, i) => naiveBlendValue(x, q[i] ?? 0, alpha));
+}
+
+/** ImagingFilter3x3 with SMOOTH's kernel, the rows summed bottom to top from 0.5, border copied. */
+function naiveSmooth(img: RgbImage): Uint8Array {
+  const { width: w, height: h, data } = img;
+  const out = new Uint8Array(data);
+  const k = (v: number): number => f(v / 13);
+  const at = (x: number, y: number, c: number): number => data[(y * w + x) * 3 + c] ?? 0;
+  for (let y = 1; y < h - 1; y++) {
+    for (let x = 1; x < w - 1; x++) {
+      for (let c = 0; c < 3; c++) {
+        let ss = f(0.5);
+        for (const dy of [1, 0, -1]) {
+          const centre = dy === 0 ? k(5) : k(1);
+          const row = f(
+            f(f(at(x - 1, y + dy, c) * k(1)) + f(at(x, y + dy, c) * centre)) + f(at(x + 1, y + dy, c) * k(1)),
+          );
+          ss = f(ss + row);
+        }
+        out[(y * w + x) * 3 + c] = ss <= 0 ? 0 : ss >= 255 ? 255 : Math.trunc(ss);
+      }
+    }
+  }
+  return out;
+}
+
+/** Where two byte arrays first differ, or undefined: one pass, instead of a deep equality per value. */
+function firstDifference(actual: Uint8Array, expected: Uint8Array): string | undefined {
+  if (actual.length !== expected.length) return `length ${actual.length} vs ${expected.length}`;
+  const i = actual.findIndex((v, k) => v !== expected[k]);
+  return i < 0 ? undefined : `at ${i}: ${actual[i]} vs ${expected[i]}`;
+}
+
+describe('the enhancers against the per-value arithmetic', () => {
+  // every (im1, im2) byte pair once: 256 × 256 pixels, the pair in the first channel
+  const pairs = imageFrom(256, 256, (x, y) => [x, y, (x + y) % 256]);
+  const swapped = imageFrom(256, 256, (x, y) => [y, x, (x * 7) % 256]);
+  // interpolating, extrapolating both ways, huge (the branching path), and non-finite factors
+  const factors = [0, 0.05, 0.3, 0.5, 0.95, 1, 1.4, 2, -0.5, 3e6, Number.NaN, Number.POSITIVE_INFINITY];
+
+  it('blend gives Blend.c on every byte pair', () => {
+    for (const alpha of factors) {
+      expect(
+        firstDifference(blend(pairs, swapped, alpha).data, naiveBlend(pairs.data, swapped.data, alpha)),
+      ).toBeUndefined();
+    }
+  });
+
+  it('Brightness, Color and Contrast blend with black, the L image and the mean L', () => {
+    const image = noise(40, 30, 45);
+    const grey = new Uint8Array(image.data.length);
+    for (let i = 0; i < grey.length; i += 3)
+      grey.fill(luma(image.data[i] ?? 0, image.data[i + 1] ?? 0, image.data[i + 2] ?? 0), i, i + 3);
+    let sum = 0;
+    for (let i = 0; i < grey.length; i += 3) sum += grey[i] ?? 0;
+    const flat = new Uint8Array(grey.length).fill(Math.floor(sum / (40 * 30) + 0.5));
+    for (const factor of factors) {
+      expect(
+        firstDifference(
+          enhanceBrightness(image, factor).data,
+          naiveBlend(new Uint8Array(grey.length), image.data, factor),
+        ),
+      ).toBeUndefined();
+      expect(firstDifference(enhanceColor(image, factor).data, naiveBlend(grey, image.data, factor))).toBeUndefined();
+      expect(
+        firstDifference(enhanceContrast(image, factor).data, naiveBlend(flat, image.data, factor)),
+      ).toBeUndefined();
+    }
+  });
+
+  it('SMOOTH and Sharpness follow Filter.c on noise, flat and extreme images', () => {
+    const rng = Rng.fromSeed(43);
+    const images = [
+      noise(23, 17, 44),
+      filledImage(5, 4, [255, 0, 255]),
+      imageFrom(12, 9, () => (rng.bernoulli(0.5) ? [255, 255, 255] : [0, 0, 0])),
+    ];
+    for (const image of images) {
+      const smoothed = naiveSmooth(image);
+      expect(firstDifference(smooth(image).data, smoothed)).toBeUndefined();
+      for (const factor of [0, 0.05, 0.5, 0.95, 2])
+        expect(
+          firstDifference(enhanceSharpness(image, factor).data, naiveBlend(smoothed, image.data, factor)),
+        ).toBeUndefined();
+    }
+  });
+});

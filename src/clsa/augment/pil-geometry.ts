@@ -21,15 +21,30 @@ function coord(v: number): number {
 }
 
 function copyPixel(src: Uint8Array, si: number, dst: Uint8Array, di: number): void {
-  dst[di] = src[si] ?? 0;
-  dst[di + 1] = src[si + 1] ?? 0;
-  dst[di + 2] = src[si + 2] ?? 0;
+  dst[di] = src[si]!;
+  dst[di + 1] = src[si + 1]!;
+  dst[di + 2] = src[si + 2]!;
 }
+
+/** A new image of one colour; a grey one (every strong op's fill) is a single byte fill. */
+function filled(width: number, height: number, fill: Rgb): RgbImage {
+  if (fill[0] === fill[1] && fill[1] === fill[2]) {
+    const img = { width, height, data: new Uint8Array(width * height * 3).fill(fill[0]) };
+    assertRgbImage(img);
+    return img;
+  }
+  return filledImage(width, height, fill);
+}
+
+/*
+ * The engines' loops over a row live in functions of their own: V8 then optimises them as hot
+ * functions instead of compiling each long loop on the fly mid-call (see image.ts).
+ */
 
 /** `img.transform(img.size, Image.AFFINE, coeffs, resample=NEAREST, fillcolor=fill)`. */
 export function affineTransform(img: RgbImage, coeffs: AffineCoefficients, fill: Rgb = GREY_FILL): RgbImage {
   assertRgbImage(img);
-  const out = filledImage(img.width, img.height, fill);
+  const out = filled(img.width, img.height, fill);
   const [, b, , d] = coeffs;
   if (b === 0 && d === 0) scaleAffine(img, coeffs, out.data);
   else if (fitsFixedPoint(coeffs, img.width, img.height)) fixedAffine(img, coeffs, out.data);
@@ -56,11 +71,21 @@ function scaleAffine(img: RgbImage, [a, , c, , e, f]: AffineCoefficients, out: U
   let yo = f + e * 0.5;
   for (let y = 0; y < h; y++) {
     const yi = coord(yo);
-    if (yi >= 0 && yi < h) {
-      for (let x = xmin; x < xmax; x++) copyPixel(src, (yi * w + (xintab[x] ?? 0)) * 3, out, (y * w + x) * 3);
-    }
+    if (yi >= 0 && yi < h) copyColumns(src, yi * w * 3, xintab, xmin, xmax, out, y * w * 3);
     yo += e;
   }
+}
+
+function copyColumns(
+  src: Uint8Array,
+  from: number,
+  xintab: Int32Array,
+  xmin: number,
+  xmax: number,
+  out: Uint8Array,
+  to: number,
+): void {
+  for (let x = xmin; x < xmax; x++) copyPixel(src, from + xintab[x]! * 3, out, to + x * 3);
 }
 
 function fitsFixedPoint([a, b, c, d, e, f]: AffineCoefficients, w: number, h: number): boolean {
@@ -76,7 +101,7 @@ function fix(v: number): number {
 
 /** affine_fixed: 16.16 fixed-point stepping, coordinates floored by an arithmetic shift. */
 function fixedAffine(img: RgbImage, [a, b, c, d, e, f]: AffineCoefficients, out: Uint8Array): void {
-  const { width: w, height: h, data: src } = img;
+  const { width: w, height: h } = img;
   const a0 = fix(a);
   const a1 = fix(b);
   const a3 = fix(d);
@@ -84,37 +109,45 @@ function fixedAffine(img: RgbImage, [a, b, c, d, e, f]: AffineCoefficients, out:
   let a2 = fix(c + a * 0.5 + b * 0.5);
   let a5 = fix(f + d * 0.5 + e * 0.5);
   for (let y = 0; y < h; y++) {
-    let xx = a2;
-    let yy = a5;
-    for (let x = 0; x < w; x++) {
-      const xin = xx >> 16;
-      const yin = yy >> 16;
-      if (xin >= 0 && xin < w && yin >= 0 && yin < h) copyPixel(src, (yin * w + xin) * 3, out, (y * w + x) * 3);
-      xx = (xx + a0) | 0;
-      yy = (yy + a3) | 0;
-    }
+    fixedRow(img, out, y * w * 3, a2, a5, a0, a3);
     a2 = (a2 + a1) | 0;
     a5 = (a5 + a4) | 0;
   }
 }
 
+/** One output row of affine_fixed, starting at 16.16 input point (xx, yy) and stepping by (dx, dy). */
+function fixedRow(img: RgbImage, out: Uint8Array, to: number, xx: number, yy: number, dx: number, dy: number): void {
+  const { width: w, height: h, data: src } = img;
+  for (let o = to; o < to + w * 3; o += 3) {
+    const xin = xx >> 16;
+    const yin = yy >> 16;
+    if (xin >= 0 && xin < w && yin >= 0 && yin < h) copyPixel(src, (yin * w + xin) * 3, out, o);
+    xx = (xx + dx) | 0;
+    yy = (yy + dy) | 0;
+  }
+}
+
 /** The double-precision engine Pillow uses when fixed point would overflow. */
 function floatAffine(img: RgbImage, [a, b, c, d, e, f]: AffineCoefficients, out: Uint8Array): void {
-  const { width: w, height: h, data: src } = img;
+  const { width: w, height: h } = img;
   let xo = c + b * 0.5 + a * 0.5;
   let yo = f + e * 0.5 + d * 0.5;
   for (let y = 0; y < h; y++) {
-    let xx = xo;
-    let yy = yo;
-    for (let x = 0; x < w; x++) {
-      const xin = coord(xx);
-      const yin = coord(yy);
-      if (xin >= 0 && xin < w && yin >= 0 && yin < h) copyPixel(src, (yin * w + xin) * 3, out, (y * w + x) * 3);
-      xx += a;
-      yy += d;
-    }
+    floatRow(img, out, y * w * 3, xo, yo, a, d);
     xo += b;
     yo += e;
+  }
+}
+
+/** One output row of the double-precision engine, from input point (xx, yy) stepping by (dx, dy). */
+function floatRow(img: RgbImage, out: Uint8Array, to: number, xx: number, yy: number, dx: number, dy: number): void {
+  const { width: w, height: h, data: src } = img;
+  for (let o = to; o < to + w * 3; o += 3) {
+    const xin = coord(xx);
+    const yin = coord(yy);
+    if (xin >= 0 && xin < w && yin >= 0 && yin < h) copyPixel(src, (yin * w + xin) * 3, out, o);
+    xx += dx;
+    yy += dy;
   }
 }
 
