@@ -45,7 +45,8 @@ import subprocess
 import sys
 import time
 
-from clsa_views import AUGMENT_SETTINGS, TwoViews, synthetic_jpegs, view_transform
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts in the repository
+from clsa_views import AUGMENT_SETTINGS, TwoViews, synthetic_jpegs, view_transform  # noqa: E402
 
 SECTIONS = ("augment", "loader", "resnet18", "resnet50")
 
