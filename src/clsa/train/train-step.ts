@@ -4,14 +4,15 @@
  *    (the one-device stand-in for the paper's Shuffle BN: a query and its key never share BN
  *    statistics' sub-batch composition, so the model cannot cheat through them);
  * 2. queries q_w = f_θ(weak views), q_s = f_θ(strong views) (skipped when β = 0);
- * 3. L = mean over weak views of L_C(q_w, k, queue) + β·L_D(q_w₀ → q_s), gradients w.r.t. θ;
+ * 3. L = mean over weak views of L_C(q_w, k, queue) + β·L_D(q_w₀ → q_s), gradients w.r.t. θ
+ *    (one backward pass per view, see queryPasses);
  * 4. SGD step on θ, BatchNorm running statistics of the first weak view's forward (the view the
  *    exported encoder sees at inference; the small strong crops have other statistics), momentum
  *    update φ ← mφ + (1 − m)θ, then the keys join the queue.
  */
 import { Rng } from '../augment/random.js';
 import type { Batch, ViewBatch } from '../data/batch.js';
-import { clsaLoss, contrastiveLoss, type CandidateLayout } from '../loss/index.js';
+import { type CandidateLayout, contrastiveLoss, ddmLoss } from '../loss/index.js';
 import { type BufferUpdates, encode, type Encoder, type KeyQueue, momentumUpdate } from '../model/index.js';
 import * as tf from '../tf.js';
 import type { Sgd } from './sgd.js';
@@ -77,48 +78,69 @@ function computeKeys(model: TrainingModel, batch: Batch, settings: StepSettings,
   return keys;
 }
 
-interface LossTensors {
-  contrastive: tf.Scalar;
-  ddm: tf.Scalar | null;
-  top1: tf.Scalar;
+/** Adds a pass's gradients into the running sum (by parameter name), disposing what it replaces. */
+function accumulate(sum: Map<string, tf.Tensor>, names: Map<string, tf.Variable>, grads: tf.NamedTensorMap): void {
+  for (const [name, variable] of names) {
+    const grad = grads[variable.name]!;
+    const previous = sum.get(name);
+    sum.set(name, previous === undefined ? grad : tf.add(previous, grad));
+    if (previous !== undefined) tf.dispose([previous, grad]);
+  }
 }
 
-function queryLoss(model: TrainingModel, batch: Batch, keys: tf.Tensor2D, settings: StepSettings, kept: LossTensors) {
-  const weak = batch.views.weak.map((view) => encode(model.query, viewTensor(view), { training: true, bnGroups: 1 }));
-  const strong =
-    settings.beta === 0
-      ? []
-      : batch.views.strong.map((view) => encode(model.query, viewTensor(view), { training: true, bnGroups: 1 }));
-  weak.slice(1).forEach((w) => w.bnUpdates.forEach((t) => t.dispose()));
-  strong.forEach((s) => s.bnUpdates.forEach((t) => t.dispose()));
-  const options = {
-    temperature: settings.temperature,
-    ddmTemperature: settings.ddmTemperature,
-    beta: settings.beta,
-    layout: settings.layout,
-  };
-  const first = clsaLoss(
-    { qWeak: weak[0]!.embedding, qStrong: strong.map((s) => s.embedding), k: keys, queue: model.queue.keys },
-    options,
-  );
-  // Further weak views add their own contrastive terms; L_C is their mean.
-  const extra = weak.slice(1).map(
-    (w) =>
-      contrastiveLoss(w.embedding, keys, model.queue.keys, {
-        temperature: settings.temperature,
-        layout: settings.layout,
-      }).loss,
-  );
-  const contrastive =
-    extra.length === 0 ? first.contrastive : tf.div(tf.addN([first.contrastive, ...extra]), weak.length);
-  kept.contrastive = tf.keep(contrastive as tf.Scalar);
-  kept.ddm = first.ddm === undefined ? null : tf.keep(first.ddm);
-  kept.top1 = tf.keep(first.top1);
-  const ddmTerm = first.ddm === undefined ? null : tf.mul(first.ddm, settings.beta);
-  return {
-    loss: (ddmTerm === null ? contrastive : tf.add(contrastive, ddmTerm)) as tf.Scalar,
-    bnUpdates: weak[0]!.bnUpdates,
-  };
+interface QueryPasses {
+  grads: Map<string, tf.Tensor>;
+  contrastive: number;
+  ddm: number | null;
+  top1: number;
+  bnUpdates: BufferUpdates;
+}
+
+/**
+ * The query side in one backward pass per view rather than one for all: L_D's weak distribution
+ * is a stop-gradient target, so the weak views' gradients (from L_C) and each strong view's (from
+ * β·L_D) are independent and add up to the same total. Only one view's activations are held at a
+ * time, which is what lets a ResNet-18 batch of 64 fit in the wasm backend's 4 GiB heap.
+ */
+function queryPasses(model: TrainingModel, batch: Batch, keys: tf.Tensor2D, settings: StepSettings): QueryPasses {
+  const named = new Map(model.query.params.entries());
+  const variables = [...named.values()];
+  const out: QueryPasses = { grads: new Map(), contrastive: 0, ddm: null, top1: 0, bnUpdates: new Map() };
+  const { temperature, layout } = settings;
+  const weakCount = batch.views.weak.length;
+  let target: tf.Tensor2D | null = null;
+  batch.views.weak.forEach((view, i) => {
+    const { value, grads } = tf.variableGrads(() => {
+      const q = encode(model.query, viewTensor(view), { training: true, bnGroups: 1 });
+      if (i === 0) {
+        out.bnUpdates = q.bnUpdates;
+        target = tf.keep(q.embedding);
+      } else q.bnUpdates.forEach((t) => t.dispose());
+      const { loss, top1 } = contrastiveLoss(q.embedding, keys, model.queue.keys, { temperature, layout });
+      if (i === 0) out.top1 = top1.dataSync()[0]!;
+      return tf.div<tf.Scalar>(loss, weakCount);
+    }, variables);
+    out.contrastive += value.dataSync()[0]!;
+    value.dispose();
+    accumulate(out.grads, named, grads);
+  });
+  const strongCount = settings.beta === 0 ? 0 : batch.views.strong.length;
+  for (const view of strongCount === 0 ? [] : batch.views.strong) {
+    const { value, grads } = tf.variableGrads(() => {
+      const q = encode(model.query, viewTensor(view), { training: true, bnGroups: 1 });
+      q.bnUpdates.forEach((t) => t.dispose());
+      const ddm = ddmLoss(target!, q.embedding, keys, model.queue.keys, {
+        temperature: settings.ddmTemperature,
+        layout,
+      });
+      return tf.mul<tf.Scalar>(ddm, settings.beta / strongCount);
+    }, variables);
+    out.ddm = (out.ddm ?? 0) + value.dataSync()[0]! / settings.beta;
+    value.dispose();
+    accumulate(out.grads, named, grads);
+  }
+  tf.dispose(target ?? []);
+  return out;
 }
 
 export function trainStep(
@@ -129,27 +151,16 @@ export function trainStep(
   lr: number,
 ): StepLosses {
   if (batch.views.weak.length === 0) throw new RangeError('a CLSA batch needs at least one weak query view');
+  if (settings.beta > 0 && batch.views.strong.length === 0)
+    throw new RangeError('β > 0 needs at least one strong view');
   const keys = computeKeys(model, batch, settings, globalStep);
-  const kept = {} as LossTensors;
-  let bnUpdates: BufferUpdates = new Map();
-  const named = new Map(model.query.params.entries());
-  const { value, grads } = tf.variableGrads(() => {
-    const out = queryLoss(model, batch, keys, settings, kept);
-    bnUpdates = out.bnUpdates;
-    return out.loss;
-  }, [...named.values()]);
-  const gradsByName: Record<string, tf.Tensor> = {};
-  for (const [name, variable] of named) gradsByName[name] = grads[variable.name]!;
-  model.optimizer.step(named, gradsByName, lr);
-  model.query.params.applyBufferUpdates(bnUpdates);
+  const passes = queryPasses(model, batch, keys, settings);
+  model.optimizer.step(new Map(model.query.params.entries()), Object.fromEntries(passes.grads), lr);
+  tf.dispose([...passes.grads.values()]);
+  model.query.params.applyBufferUpdates(passes.bnUpdates);
   momentumUpdate(model.key, model.query, settings.keyMomentum);
   model.queue.enqueue(keys);
-  const losses: StepLosses = {
-    loss: value.dataSync()[0]!,
-    contrastive: kept.contrastive.dataSync()[0]!,
-    ddm: kept.ddm === null ? null : kept.ddm.dataSync()[0]!,
-    top1: kept.top1.dataSync()[0]!,
-  };
-  tf.dispose([value, keys, kept.contrastive, kept.top1, ...(kept.ddm ? [kept.ddm] : []), ...Object.values(grads)]);
-  return losses;
+  keys.dispose();
+  const ddmTerm = passes.ddm === null ? 0 : settings.beta * passes.ddm;
+  return { loss: passes.contrastive + ddmTerm, contrastive: passes.contrastive, ddm: passes.ddm, top1: passes.top1 };
 }

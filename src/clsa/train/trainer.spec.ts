@@ -6,6 +6,7 @@ import { jpegDataset, type FixtureDataset } from '../../../test/clsa/shard-fixtu
 import { localShardSource } from '../data/shard-source.js';
 import { readEncoderFile, writeEncoderFile } from '../io/encoder-file.js';
 import { resnetForward } from '../model/index.js';
+import { selectBackend } from '../tensor/index.js';
 import * as tf from '../tf.js';
 import { type CheckpointState, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { parseTrainConfig } from './train-config.js';
@@ -32,7 +33,7 @@ let dataset: FixtureDataset;
 let scratch: string;
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await selectBackend('wasm');
   dataset = await jpegDataset([10, 6]);
   scratch = await mkdtemp(path.join(os.tmpdir(), 'clsa-train-'));
 });
