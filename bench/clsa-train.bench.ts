@@ -1,0 +1,158 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { afterAll, bench, describe } from 'vitest';
+import type { Batch, ViewBatch } from '../src/clsa/data/batch.js';
+import { createEncoder, createKeyEncoder, encode, type EncoderSpec, KeyQueue } from '../src/clsa/model/index.js';
+import { selectBackend, type TensorBackendName } from '../src/clsa/tensor/index.js';
+import * as tf from '../src/clsa/tf.js';
+import { Sgd } from '../src/clsa/train/sgd.js';
+import { trainStep, type TrainingModel } from '../src/clsa/train/train-step.js';
+
+/**
+ * Training speed of the CLSA engine per tensor backend, on ready-made batches (no data loading):
+ * - "query step": forward + backward + SGD of the query encoder (backbone + projector) on one
+ *   batch with a stand-in loss (mean of the embedding), the same work as the PyTorch reference
+ *   (bench/reference/) measures, so the two compare directly;
+ * - "CLSA step" (ResNet-18 on wasm): the whole `trainStep` (key forward with sub-batch BN, weak +
+ *   strong query forwards, L_C + L_D over a 4096-key queue, SGD, momentum update, enqueue).
+ * ResNet-18 (small-image stem) at 32 px, batch 64; ResNet-50 at 224 px, batch 16 (wasm only: the
+ * cpu backend would need about half an hour per step). Peak RSS (of the process so far: the wasm
+ * heap never shrinks, so later cases include earlier ones) and tfjs's tensor bytes after each case
+ * go to bench-results/clsa-train-memory.json. Images/s = batch / median seconds.
+ */
+const BACKENDS: TensorBackendName[] = ['wasm', 'cpu'];
+const memory: Record<string, { peakRssMiB: number; tensorMiB: number }> = {};
+const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+
+function viewBatch(n: number, size: number, seed: number): ViewBatch {
+  const data = tf.tidy(() => tf.randomNormal([n, size, size, 3], 0, 1, 'float32', seed).dataSync() as Float32Array);
+  return { shape: [n, size, size, 3], data };
+}
+
+function syntheticBatch(n: number, size: number, strongSize: number): Batch {
+  return {
+    epoch: 0,
+    step: 0,
+    indices: Array.from({ length: n }, (_, i) => i),
+    keys: Array.from({ length: n }, (_, i) => String(i)),
+    labels: Array.from({ length: n }, () => null),
+    views: { key: viewBatch(n, size, 1), weak: [viewBatch(n, size, 2)], strong: [viewBatch(n, strongSize, 3)] },
+  };
+}
+
+interface Case {
+  readonly label: string;
+  readonly spec: EncoderSpec;
+  readonly batch: number;
+  readonly size: number;
+  readonly strongSize: number;
+  readonly backends: readonly TensorBackendName[];
+}
+
+/**
+ * The cpu backend needs about 5 minutes per ResNet-18 step at batch 64 here, so it runs batch 8
+ * (conv work is linear in the batch: compare images/s, not step times) once, without warm-up.
+ */
+const CPU_BATCH = 8;
+
+const CASES: Case[] = [
+  {
+    label: 'ResNet-18 (small stem), 32 px, batch 64',
+    spec: { architecture: 'resnet18', smallImageStem: true, baseWidth: 64, projectionDim: 128 },
+    batch: 64,
+    size: 32,
+    strongSize: 16,
+    backends: BACKENDS,
+  },
+  {
+    label: 'ResNet-50, 224 px, batch 16',
+    spec: { architecture: 'resnet50', smallImageStem: false, baseWidth: 64, projectionDim: 128 },
+    batch: 16,
+    size: 224,
+    strongSize: 96,
+    // On cpu this would take about half an hour per step; wasm only.
+    backends: ['wasm'],
+  },
+];
+
+function queryStep(model: TrainingModel, images: tf.Tensor4D): void {
+  const named = new Map(model.query.params.entries());
+  const { value, grads } = tf.variableGrads(() => {
+    const out = encode(model.query, images, { training: true });
+    out.bnUpdates.forEach((t) => t.dispose());
+    return tf.mean(out.embedding);
+  }, [...named.values()]);
+  const byName: Record<string, tf.Tensor> = {};
+  for (const [name, v] of named) byName[name] = grads[v.name]!;
+  model.optimizer.step(named, byName, 0.01);
+  tf.dispose([value, ...Object.values(grads)]);
+}
+
+function trackPeak(key: string): () => void {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  return () => {
+    clearInterval(timer);
+    memory[key] = { peakRssMiB: mib(peak), tensorMiB: mib(tf.memory().numBytes) };
+  };
+}
+
+for (const c of CASES) {
+  describe(`CLSA training, ${c.label}`, () => {
+    for (const backend of c.backends) {
+      let model: TrainingModel;
+      let images: tf.Tensor4D;
+      let stop: () => void = () => undefined;
+      const setup = async (kind: string) => {
+        await selectBackend(backend);
+        const query = createEncoder(c.spec, 1);
+        model = {
+          query,
+          key: createKeyEncoder(query),
+          queue: KeyQueue.create(4096, c.spec.projectionDim, 1),
+          optimizer: new Sgd({ momentum: 0.9, weightDecay: 1e-4 }),
+        };
+        const n = backend === 'cpu' ? CPU_BATCH : c.batch;
+        images = tf.tensor4d(viewBatch(n, c.size, 4).data, [n, c.size, c.size, 3]);
+        stop = trackPeak(`${c.label} ${kind} ${backend}`);
+      };
+      const teardown = () => {
+        stop();
+        model.query.params.dispose();
+        model.key.params.dispose();
+        model.queue.dispose();
+        model.optimizer.dispose();
+        images.dispose();
+      };
+      const runs = backend === 'cpu' ? { iterations: 1, warmupIterations: 0 } : { iterations: 2, warmupIterations: 1 };
+      const options = { ...runs, time: 0, setup: () => setup('query'), teardown };
+      const batchLabel = backend === 'cpu' ? `, batch ${CPU_BATCH}` : '';
+      bench(`query step (fwd + bwd + SGD), ${backend}${batchLabel}`, () => queryStep(model, images), options);
+      if (c.spec.architecture === 'resnet18' && backend === 'wasm') {
+        const batch = syntheticBatch(c.batch, c.size, c.strongSize);
+        const settings = {
+          seed: 1,
+          temperature: 0.2,
+          ddmTemperature: 0.2,
+          beta: 1,
+          layout: 'batch-and-queue' as const,
+          keyMomentum: 0.999,
+          keyBnGroups: 2,
+        };
+        let step = 0;
+        bench(
+          `CLSA step (key + weak + strong, L_C + L_D), ${backend}`,
+          () => void trainStep(model, batch, settings, step++, 0.01),
+          {
+            ...options,
+            setup: () => setup('clsa'),
+          },
+        );
+      }
+    }
+  });
+}
+
+afterAll(async () => {
+  await mkdir('bench-results', { recursive: true });
+  await writeFile('bench-results/clsa-train-memory.json', `${JSON.stringify(memory, null, 2)}\n`);
+});
