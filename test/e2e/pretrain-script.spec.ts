@@ -53,7 +53,7 @@ describe('the stand-alone pretrain script (compiled, as a user runs it)', () => 
       ],
       { cwd: findProjectRoot() },
     );
-    expect(stderr).toMatch(/tensor backend: wasm/);
+    expect(stderr).toMatch(/tensor backend: chose wasm: .*requested explicitly/);
     expect(stderr).toMatch(/step 1\/2 epoch 0 loss \d+\.\d+ L_C \d+\.\d+ L_D \d+\.\d+ top1/);
     expect(stderr).toMatch(/completed at step 2; encoder written to/);
     const encoder = await readEncoderFile(out);
