@@ -11,6 +11,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { IMAGENET_MEAN, IMAGENET_STD } from './clsa/augment/normalize.js';
 import { imageFolderSource, localShardSource, SHARD_INDEX_PATH } from './clsa/data/index.js';
 import { writeEncoderFile } from './clsa/io/encoder-file.js';
 import { TENSOR_BACKEND_PREFERENCES, type TensorBackendPreference, selectBackend } from './clsa/tensor/index.js';
@@ -110,8 +111,8 @@ async function run(): Promise<void> {
   const recipe = result.config.views;
   await writeEncoderFile(path.resolve(o.out as string), result.encoder, {
     inputSize: recipe.key.size,
-    mean: recipe.mean ?? [0.485, 0.456, 0.406],
-    std: recipe.std ?? [0.229, 0.224, 0.225],
+    mean: recipe.mean ?? IMAGENET_MEAN,
+    std: recipe.std ?? IMAGENET_STD,
     provenance: {
       steps: String(result.position.globalStep),
       outcome: result.outcome,

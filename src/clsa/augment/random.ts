@@ -74,9 +74,14 @@ export class Rng {
     return Rng.fromWords(splitSeed(seed));
   }
 
+  /** A stream for one purpose of a run: the run's seed in [0, 2^53), then words that name the purpose. */
+  static forRun(seed: number, words: readonly number[]): Rng {
+    return Rng.fromWords([...splitSeed(seed), ...words]);
+  }
+
   /** The stream of one view of one sample in one epoch of a run. */
   static forSample(key: StreamKey): Rng {
-    return Rng.fromWords([...splitSeed(key.seed), key.epoch, key.sampleIndex, key.viewIndex]);
+    return Rng.forRun(key.seed, [key.epoch, key.sampleIndex, key.viewIndex]);
   }
 
   /** Restores a stream exactly where `state()` captured it. */
@@ -134,6 +139,16 @@ export class Rng {
   bernoulli(p: number): boolean {
     if (!(p >= 0 && p <= 1)) throw new RangeError(`bernoulli needs p in [0, 1], got ${p}`);
     return this.next() < p;
+  }
+
+  /** 0..count−1 in a uniformly random order (Fisher–Yates, drawing from the last position down). */
+  permutation(count: number): Int32Array {
+    const order = Int32Array.from({ length: count }, (_, i) => i);
+    for (let i = count - 1; i > 0; i--) {
+      const j = this.int(0, i + 1);
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    return order;
   }
 
   /** One element, uniformly. */

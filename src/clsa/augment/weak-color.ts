@@ -33,11 +33,7 @@ export interface JitterParams {
 
 /** torchvision `ColorJitter.get_params`: a random permutation, then factors in [1 − x, 1 + x] (floored at 0) and hue in [−h, h]. */
 export function sampleJitter(rng: Rng, o: ColorJitterOptions = WEAK_JITTER): JitterParams {
-  const order = [0, 1, 2, 3];
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = rng.int(0, i + 1);
-    [order[i], order[j]] = [order[j] ?? j, order[i] ?? i];
-  }
+  const order = Array.from(rng.permutation(4));
   const factor = (x: number): number => rng.uniform(Math.max(0, 1 - x), 1 + x);
   const brightness = factor(o.brightness);
   const contrast = factor(o.contrast);

@@ -34,18 +34,7 @@ export interface EpochPlan {
 }
 
 function orderStream(seed: number, epoch: number): Rng {
-  if (!Number.isSafeInteger(seed) || seed < 0)
-    throw new RangeError(`seed must be an integer in [0, 2^53), got ${seed}`);
-  return Rng.fromWords([seed % TWO_POW_32, Math.floor(seed / TWO_POW_32), epoch, ORDER_STREAM_TAG]);
-}
-
-function shuffled(count: number, rng: Rng): number[] {
-  const out = Array.from({ length: count }, (_, i) => i);
-  for (let i = count - 1; i > 0; i--) {
-    const j = rng.int(0, i + 1);
-    [out[i], out[j]] = [out[j] as number, out[i] as number];
-  }
-  return out;
+  return Rng.forRun(seed, [epoch, ORDER_STREAM_TAG]);
 }
 
 /** The bounded shuffle buffer: once full, each arrival evicts a uniformly chosen occupant. */
@@ -83,7 +72,7 @@ export function planEpoch(shards: readonly { readonly imageCount: number }[], op
   if (total >= TWO_POW_32) throw new RangeError(`a dataset of ${total} images is too large`);
   const rng = orderStream(options.seed, options.epoch);
   const shuffle = options.shuffle ?? true;
-  const shardOrder = shuffle ? shuffled(shards.length, rng) : shards.map((_, i) => i);
+  const shardOrder = shuffle ? Array.from(rng.permutation(shards.length)) : shards.map((_, i) => i);
   const reading = new Uint32Array(total);
   let at = 0;
   for (const s of shardOrder) {

@@ -3,6 +3,7 @@
  * similarity to every training feature, the k most similar vote for their class with weight
  * exp(similarity / τ), the class with the most weight wins. Defaults k = 200, τ = 0.07.
  */
+import { l2Normalize } from '../model/projector.js';
 import * as tf from '../tf.js';
 
 export interface FeatureSet {
@@ -25,11 +26,6 @@ export interface KnnResult {
   readonly predictions: Int32Array;
 }
 
-/** Rows scaled to unit length (a zero row stays zero). */
-function unitRows(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.div(x, tf.maximum(tf.sqrt(tf.sum(tf.square(x), 1, true)), 1e-12));
-}
-
 function checkFeatureSet(name: string, set: FeatureSet): number {
   const count = set.labels.length;
   if (set.features.length !== count * set.dim) {
@@ -47,14 +43,14 @@ export function knnClassify(train: FeatureSet, test: FeatureSet, options: KnnOpt
   const temperature = options.temperature ?? 0.07;
   const chunk = options.chunkSize ?? 256;
   const predictions = new Int32Array(testCount);
-  const bank = tf.tidy(() => unitRows(tf.tensor2d(train.features, [trainCount, train.dim])));
+  const bank = tf.tidy(() => l2Normalize(tf.tensor2d(train.features, [trainCount, train.dim])));
   const bankLabels = tf.tensor1d(train.labels, 'int32');
   try {
     for (let start = 0; start < testCount; start += chunk) {
       const rows = Math.min(chunk, testCount - start);
       const chunkPredictions = tf.tidy(() => {
         const slice = test.features.subarray(start * test.dim, (start + rows) * test.dim);
-        const queries = unitRows(tf.tensor2d(slice, [rows, test.dim]));
+        const queries = l2Normalize(tf.tensor2d(slice, [rows, test.dim]));
         const { values, indices } = tf.topk(tf.matMul(queries, bank, false, true), k);
         const weights = tf.exp(tf.div(values, temperature));
         const votes = tf.mul(tf.oneHot(tf.gather(bankLabels, indices), options.classCount), tf.expandDims(weights, 2));

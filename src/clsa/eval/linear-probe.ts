@@ -2,11 +2,12 @@
  * Linear probe: one linear layer trained with softmax cross-entropy on frozen features, scored
  * by top-1 on held-out features. Features are standardised with the training set's mean and
  * standard deviation first, which lets one learning rate serve every encoder (the reference
- * code instead tunes lr = 30 for raw ResNet-50 features). Mini-batch SGD with momentum, batches
- * drawn in a seeded order, so a probe is reproducible.
+ * code instead tunes lr = 30 for raw ResNet-50 features). Mini-batch SGD with momentum (the trainer's
+ * optimiser), batches drawn in a seeded order, so a probe is reproducible.
  */
 import * as tf from '../tf.js';
 import { Rng } from '../augment/random.js';
+import { Sgd } from '../train/sgd.js';
 import type { FeatureSet } from './knn.js';
 
 export interface LinearProbeOptions {
@@ -33,16 +34,6 @@ function standardiser(train: FeatureSet): { mean: tf.Tensor1D; std: tf.Tensor1D 
   });
 }
 
-/** Fisher–Yates over 0..count−1. */
-function shuffledIndices(count: number, rng: Rng): Int32Array {
-  const order = Int32Array.from({ length: count }, (_, i) => i);
-  for (let i = count - 1; i > 0; i--) {
-    const j = rng.int(0, i + 1);
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
-}
-
 function standardise(x: tf.Tensor2D, mean: tf.Tensor1D, std: tf.Tensor1D): tf.Tensor2D {
   return tf.div(tf.sub(x, mean), std);
 }
@@ -66,12 +57,16 @@ export function linearProbe(train: FeatureSet, test: FeatureSet, options: Linear
   const yTrain = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(train.labels, 'int32'), classCount), 'float32'));
   const weights = tf.variable(tf.zeros([train.dim, classCount]));
   const bias = tf.variable(tf.zeros([classCount]));
-  const velocity = [tf.variable(tf.zeros(weights.shape)), tf.variable(tf.zeros(bias.shape))];
+  const sgd = new Sgd({ momentum, weightDecay });
+  const params = new Map([
+    ['weight', weights],
+    ['bias', bias],
+  ]);
   const rng = Rng.fromSeed(seed);
   let finalLoss = Number.NaN;
   try {
     for (let epoch = 0; epoch < epochs; epoch++) {
-      const order = shuffledIndices(count, rng);
+      const order = rng.permutation(count);
       for (let start = 0; start < count; start += batchSize) {
         finalLoss = tf.tidy(() => {
           const batch = tf.tensor1d(order.subarray(start, start + batchSize), 'int32');
@@ -81,11 +76,7 @@ export function linearProbe(train: FeatureSet, test: FeatureSet, options: Linear
             () => tf.mean(tf.losses.softmaxCrossEntropy(y, tf.add<tf.Tensor2D>(tf.matMul(x, weights), bias))),
             [weights, bias],
           );
-          [weights, bias].forEach((param, i) => {
-            const grad = tf.add(grads[param.name]!, tf.mul(param, weightDecay));
-            velocity[i]!.assign(tf.add(tf.mul(velocity[i]!, momentum), grad));
-            param.assign(tf.sub(param, tf.mul(velocity[i]!, lr)));
-          });
+          sgd.step(params, { weight: grads[weights.name]!, bias: grads[bias.name]! }, lr);
           return value.dataSync()[0]!;
         });
       }
@@ -96,6 +87,7 @@ export function linearProbe(train: FeatureSet, test: FeatureSet, options: Linear
       finalLoss,
     };
   } finally {
-    tf.dispose([mean, std, xTrain, xTest, yTrain, weights, bias, ...velocity]);
+    sgd.dispose();
+    tf.dispose([mean, std, xTrain, xTest, yTrain, weights, bias]);
   }
 }

@@ -16,7 +16,7 @@ import {
   backboneSnapshot,
   type Encoder,
   ParameterSet,
-  parseEncoderSpec,
+  checkResNetSpec,
   resnetFeatureWidth,
   resnetLayout,
   type ResNetSpec,
@@ -107,12 +107,13 @@ export async function readEncoderFile(file: string): Promise<LoadedEncoder> {
   if (metadata.version !== ENCODER_VERSION) {
     throw new Error(`${file} is encoder version ${metadata.version}; this engine reads version ${ENCODER_VERSION}`);
   }
-  const spec = parseEncoderSpec({ ...(JSON.parse(metadata.architecture ?? 'null') as object), projectionDim: 1 });
-  const architecture: ResNetSpec = {
-    architecture: spec.architecture,
-    smallImageStem: spec.smallImageStem,
-    baseWidth: spec.baseWidth,
-  };
+  const saved = (JSON.parse(metadata.architecture ?? 'null') ?? {}) as Partial<ResNetSpec>;
+  const architecture = {
+    architecture: saved.architecture,
+    smallImageStem: saved.smallImageStem,
+    baseWidth: saved.baseWidth,
+  } as ResNetSpec;
+  checkResNetSpec(architecture);
   const inputSize = Number(metadata.inputSize);
   if (!Number.isInteger(inputSize) || inputSize < 1) throw new Error(`${file}: inputSize must be a positive integer`);
   const params = backboneParameters(architecture, tensors, file);

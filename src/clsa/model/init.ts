@@ -32,13 +32,9 @@ export interface ParameterDecl {
 /** Domains keep the model's streams apart from each other and from the augmentation streams. */
 export const RNG_DOMAIN = { encoderInit: 0x434c5331, keyQueueInit: 0x434c5332 } as const;
 
-const TWO_POW_32 = 0x1_0000_0000;
-
 /** A stream for one purpose of a run's seed (the seed is an integer in [0, 2^53)). */
 export function modelRng(seed: number, domain: number): Rng {
-  if (!Number.isSafeInteger(seed) || seed < 0)
-    throw new RangeError(`seed must be an integer in [0, 2^53), got ${seed}`);
-  return Rng.fromWords([seed % TWO_POW_32, Math.floor(seed / TWO_POW_32), domain]);
+  return Rng.forRun(seed, [domain]);
 }
 
 /** Fills `out` with N(0, std²) draws (Box–Muller, both outputs of each pair used). */

@@ -53,13 +53,7 @@ function viewTensor(view: ViewBatch): tf.Tensor4D {
 
 /** A permutation of 0..n−1 drawn from (seed, step), so a resumed run shuffles the same way. */
 export function keyShuffle(n: number, seed: number, globalStep: number): Int32Array {
-  const rng = Rng.fromWords([seed % 0x1_0000_0000, Math.floor(seed / 0x1_0000_0000), globalStep, KEY_SHUFFLE_TAG]);
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(0, i + 1);
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
+  return Rng.forRun(seed, [globalStep, KEY_SHUFFLE_TAG]).permutation(n);
 }
 
 function computeKeys(model: TrainingModel, batch: Batch, settings: StepSettings, globalStep: number): tf.Tensor2D {
@@ -102,8 +96,13 @@ interface QueryPasses {
  * β·L_D) are independent and add up to the same total. Only one view's activations are held at a
  * time, which is what lets a ResNet-18 batch of 64 fit in the wasm backend's 4 GiB heap.
  */
-function queryPasses(model: TrainingModel, batch: Batch, keys: tf.Tensor2D, settings: StepSettings): QueryPasses {
-  const named = new Map(model.query.params.entries());
+function queryPasses(
+  model: TrainingModel,
+  named: Map<string, tf.Variable>,
+  batch: Batch,
+  keys: tf.Tensor2D,
+  settings: StepSettings,
+): QueryPasses {
   const variables = [...named.values()];
   const out: QueryPasses = { grads: new Map(), contrastive: 0, ddm: null, top1: 0, bnUpdates: new Map() };
   const { temperature, layout } = settings;
@@ -154,8 +153,9 @@ export function trainStep(
   if (settings.beta > 0 && batch.views.strong.length === 0)
     throw new RangeError('β > 0 needs at least one strong view');
   const keys = computeKeys(model, batch, settings, globalStep);
-  const passes = queryPasses(model, batch, keys, settings);
-  model.optimizer.step(new Map(model.query.params.entries()), Object.fromEntries(passes.grads), lr);
+  const named = new Map(model.query.params.entries());
+  const passes = queryPasses(model, named, batch, keys, settings);
+  model.optimizer.step(named, Object.fromEntries(passes.grads), lr);
   tf.dispose([...passes.grads.values()]);
   model.query.params.applyBufferUpdates(passes.bnUpdates);
   momentumUpdate(model.key, model.query, settings.keyMomentum);
