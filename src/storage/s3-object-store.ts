@@ -15,7 +15,7 @@ import {
   type PutOptions,
   type UploadedPart,
 } from './object-store.js';
-import { partsOf, prepend, putStream, uploadParts } from './part-streams.js';
+import { PartBuffers, partsOf, prepend, putStream, uploadParts } from './part-streams.js';
 import {
   awsEscape,
   createMinioClient,
@@ -81,7 +81,8 @@ export class S3ObjectStore implements ObjectStore {
 
   async put(key: string, body: Readable | Buffer, opts?: PutOptions): Promise<ObjectInfo> {
     assertValidObjectKey(key);
-    const chunks = partsOf(body, this.partSize);
+    const buffers = new PartBuffers(this.partSize);
+    const chunks = partsOf(body, this.partSize, buffers);
     const first = await chunks.next();
     const firstChunk = first.done === true ? Buffer.alloc(0) : first.value;
     if (firstChunk.length < this.partSize) {
@@ -94,7 +95,9 @@ export class S3ObjectStore implements ObjectStore {
       // Parts go through presigned URLs: minio would otherwise hash every part (SigV4 payload
       // signing over http), a second pass over bytes our callers already hash themselves.
       const upload = (partNumber: number, part: Buffer) =>
-        this.uploadPartStream(key, uploadId, partNumber, Readable.from([part]), part.length);
+        this.uploadPartStream(key, uploadId, partNumber, Readable.from([part]), part.length).finally(() =>
+          buffers.release(part),
+        );
       const parts = await uploadParts(prepend(firstChunk, chunks), this.partConcurrency, upload);
       return await this.completeMultipartUpload(key, uploadId, parts);
     } catch (err) {
