@@ -5,30 +5,34 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import sharp from 'sharp';
 import tar from 'tar-stream';
 import { afterAll, beforeAll, bench, describe, inject } from 'vitest';
+import { findProjectRoot } from '../src/common/project-root.js';
 import { createTestDatabase, type TestDatabase } from '../test/support/postgres.js';
 import { createTestBucket } from '../test/support/s3-server.js';
 import { spawnServer, type ServerProcess } from '../test/support/server-process.js';
 
 /**
  * A large ImageFolder archive (BENCH_LARGE_MB, e.g. 2048) end to end through a server process:
- * upload → complete → validation → READY, for each upload mode and both stores. Each run checks
+ * upload → complete → validation → READY, for each upload mode (streamed PUT, upload session, gRPC
+ * stream) and both stores. Each run checks
  * the image count the server reports, so a bench that "passes" has really validated everything.
  */
 // Opt-in: at 2 GiB each mode takes minutes on 2 cores, too long for every `npm run bench`.
 const ENABLED = process.env.BENCH_LARGE_MB !== undefined;
 const TARGET = Number(process.env.BENCH_LARGE_MB ?? 0) * 2 ** 20;
-/** Comma-separated subset, e.g. `s3-streamed,filesystem-streamed`; all four by default. */
-const MODES = new Set(
-  (process.env.BENCH_LARGE_MODES ?? 's3-streamed,s3-session,filesystem-streamed,filesystem-session').split(','),
-);
+const ALL_MODES = 's3-streamed,s3-session,s3-grpc,filesystem-streamed,filesystem-session,filesystem-grpc';
+/** Comma-separated subset, e.g. `s3-streamed,filesystem-grpc`; all six by default. */
+const MODES = new Set((process.env.BENCH_LARGE_MODES ?? ALL_MODES).split(','));
 const ADMIN = 'bench-admin-token-0123456789abcdef0123456789';
 
 interface Target {
   server: ServerProcess;
   url: string;
+  grpcAddress: string;
   key: string;
   database: TestDatabase;
   stateDir: string;
@@ -90,13 +94,15 @@ async function start(kind: 's3' | 'filesystem'): Promise<Target> {
     ADMIN_TOKEN: ADMIN,
     ...storage,
   });
-  const url = (await server.waitFor(/CLSA service listening on (http:\/\/\S+)/))[1] ?? '';
+  const listening = await server.waitFor(/CLSA service listening on (http:\/\/\S+) \(gRPC (\S+)\)/);
+  const url = listening[1] ?? '';
   const res = await fetch(`${url}/v1/admin/teams`, {
     method: 'POST',
     headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
     body: JSON.stringify({ name: `bench-${kind}` }),
   });
-  return { server, url, key: ((await res.json()) as { secret: string }).secret, database, stateDir };
+  const key = ((await res.json()) as { secret: string }).secret;
+  return { server, url, grpcAddress: listening[2] ?? '', key, database, stateDir };
 }
 
 async function api(t: Target, method: string, pathname: string, body?: unknown): Promise<Record<string, unknown>> {
@@ -127,6 +133,44 @@ async function streamed(t: Target, id: string): Promise<void> {
   const auth = { authorization: `Bearer ${t.key}`, 'content-type': 'application/octet-stream' };
   const status = await putFile(`${t.url}/v1/datasets/${id}/archives/large.tar`, auth, 0, archiveSize);
   if (status !== 200) throw new Error(`streamed upload answered ${status}`);
+}
+
+type UploadClient = grpc.Client & {
+  UploadArchive(
+    metadata: grpc.Metadata,
+    callback: (error: grpc.ServiceError | null) => void,
+  ): grpc.ClientWritableStream<object>;
+};
+
+/** One client-streaming UploadArchive call, fed from the file with the client's backpressure. */
+async function overGrpc(t: Target, id: string): Promise<void> {
+  const definition = protoLoader.loadSync('clsa/v1/datasets.proto', {
+    includeDirs: [path.join(findProjectRoot(), 'proto')],
+    longs: String,
+  });
+  const loaded = grpc.loadPackageDefinition(definition) as unknown as {
+    clsa: { v1: { DatasetService: grpc.ServiceClientConstructor } };
+  };
+  const client = new loaded.clsa.v1.DatasetService(
+    t.grpcAddress,
+    grpc.credentials.createInsecure(),
+  ) as unknown as UploadClient;
+  const metadata = new grpc.Metadata();
+  metadata.set('authorization', `Bearer ${t.key}`);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const call = client.UploadArchive(metadata, (error) => (error ? reject(error) : resolve()));
+      call.write({ header: { datasetId: id, fileName: 'large.tar', sizeBytes: String(archiveSize) } });
+      void (async () => {
+        for await (const chunk of createReadStream(archivePath, { highWaterMark: 1024 * 1024 })) {
+          if (!call.write({ chunk })) await new Promise((r) => call.once('drain', r));
+        }
+        call.end();
+      })().catch(reject);
+    });
+  } finally {
+    client.close();
+  }
 }
 
 async function session(t: Target, id: string): Promise<void> {
@@ -196,8 +240,10 @@ describe.skipIf(!ENABLED)('large archive: upload → validate → READY (set BEN
   const modes = [
     ['s3-streamed', 'S3, streamed PUT through the API', () => endToEnd('s3', streamed)],
     ['s3-session', 'S3, upload session (presigned parts)', () => endToEnd('s3', session)],
+    ['s3-grpc', 'S3, gRPC client-streaming UploadArchive', () => endToEnd('s3', overGrpc)],
     ['filesystem-streamed', 'filesystem, streamed PUT through the API', () => endToEnd('filesystem', streamed)],
     ['filesystem-session', 'filesystem, upload session (parts through the API)', () => endToEnd('filesystem', session)],
+    ['filesystem-grpc', 'filesystem, gRPC client-streaming UploadArchive', () => endToEnd('filesystem', overGrpc)],
   ] as const;
   for (const [mode, name, run] of modes) if (MODES.has(mode)) bench(name, run, once);
 });
