@@ -2,6 +2,8 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module.js';
 import { DatasetsModule } from './datasets/datasets.module.js';
+import { EncodersModule } from './encoders/encoders.module.js';
+import { JobsModule } from './jobs/jobs.module.js';
 import { AppExceptionFilter } from './common/exception-filters.js';
 import { LoggerModule } from './common/logger.module.js';
 import type { Logger } from './common/logger.js';
@@ -41,6 +43,8 @@ export class AppModule {
         QueueModule.forRoot(runtime.queue),
         AuthModule,
         DatasetsModule,
+        JobsModule,
+        EncodersModule,
       ],
       controllers: [HealthController, StorageController],
       providers: [

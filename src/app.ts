@@ -108,7 +108,7 @@ export async function startApp(
   );
   // Init runs the modules' bootstrap hooks (job handlers register there) before any traffic.
   await app.init();
-  runtime.queue.assertAllHandled();
+  runtime.queue.assertAllHandled('server');
   await beforeListen(app);
   await app.startAllMicroservices();
   await app.listen({ host: http.host, port: http.port });

@@ -3,8 +3,9 @@ import path from 'node:path';
 import { startApp } from './app.js';
 import { TeamsService } from './auth/teams.service.js';
 import { createLogger, type Logger } from './common/logger.js';
-import { ConfigError, loadConfig, type AppConfig } from './config/config.js';
+import { childEnvironment, ConfigError, loadConfig, type AppConfig } from './config/config.js';
 import { startInfrastructure, type Infrastructure } from './infrastructure.js';
+import { EmbeddedWorkers } from './jobs/embedded-workers.js';
 
 function readConfig(): AppConfig {
   try {
@@ -53,6 +54,12 @@ async function main(): Promise<void> {
     throw error;
   });
   infra.setPublicUrl(running.httpUrl);
+  // The children join the server's own database, whichever it is (the embedded one's URL included).
+  const workers = new EmbeddedWorkers(
+    childEnvironment({ DATABASE_URL: infra.databaseUrl }),
+    logger.child({ component: 'workers' }),
+  );
+  workers.start(config.jobs.embeddedWorkers);
   // Signals are handled before readiness is announced: whoever reads the banner may stop us at once.
   onSignals(async (signal) => {
     logger.info({ signal }, 'shutting down: draining requests');
@@ -61,6 +68,7 @@ async function main(): Promise<void> {
       void infra.stop().finally(() => process.exit(1));
     }, config.shutdownGraceMs);
     force.unref();
+    await workers.stop(config.shutdownGraceMs / 2);
     await running.app.close();
     await infra.stop();
     logger.info('stopped');

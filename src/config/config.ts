@@ -53,6 +53,24 @@ const envSchema = z
     UPLOAD_SESSION_TTL_HOURS: positiveInt(24 * 30).default(24),
     VALIDATION_MAX_IMAGE_MEGAPIXELS: positiveInt(1000).default(50),
     VALIDATION_SHARD_MB: positiveInt(4096).default(256),
+    JOB_LEASE_SECONDS: positiveInt(3600).min(2, 'must be between 2 and 3600').default(30),
+    EMBEDDED_WORKERS: z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(0, 'must be between 0 and 16')
+      .max(16, 'must be between 0 and 16')
+      .optional(),
+    WORKER_ACCELERATOR: z.enum(['CPU', 'GPU'], { error: 'must be CPU or GPU' }).default('CPU'),
+    WORKER_NAME: z.string().min(1).max(200).optional(),
+    TENSOR_BACKEND: z
+      .enum(['auto', 'tensorflow', 'wasm', 'cpu'], { error: 'must be auto, tensorflow, wasm or cpu' })
+      .default('auto'),
+    AUGMENT_THREADS: z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(0, 'must be between 0 and 64 (0 augments on the training thread)')
+      .max(64, 'must be between 0 and 64 (0 augments on the training thread)')
+      .default(1),
   })
   .superRefine((env, ctx) => {
     if (env.S3_ENDPOINT === undefined) return;
@@ -83,6 +101,20 @@ export interface AppConfig {
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   shutdownGraceMs: number;
   datasets: DatasetLimits;
+  jobs: JobSettings;
+}
+
+export interface JobSettings {
+  /** A worker that has not heartbeaten for this long loses its job to the queue. */
+  leaseMs: number;
+  /** Worker child processes the server starts itself (the embedded default: 1). */
+  embeddedWorkers: number;
+  worker: {
+    accelerator: 'CPU' | 'GPU';
+    name: string | undefined;
+    tensorBackend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+    augmentThreads: number;
+  };
 }
 
 export interface DatasetLimits {
@@ -163,5 +195,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxImagePixels: e.VALIDATION_MAX_IMAGE_MEGAPIXELS * 1_000_000,
       shardTargetBytes: e.VALIDATION_SHARD_MB * MIB,
     },
+    jobs: {
+      leaseMs: e.JOB_LEASE_SECONDS * 1000,
+      embeddedWorkers: e.EMBEDDED_WORKERS ?? (e.DATABASE_URL === undefined ? 1 : 0),
+      worker: {
+        accelerator: e.WORKER_ACCELERATOR,
+        name: e.WORKER_NAME,
+        tensorBackend: e.TENSOR_BACKEND,
+        augmentThreads: e.AUGMENT_THREADS,
+      },
+    },
   };
+}
+
+/** The environment of a child process the server starts (embedded workers): ours, with overrides. */
+export function childEnvironment(overrides: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...process.env, ...overrides };
 }

@@ -25,5 +25,6 @@ import { UploadSweepHandler } from './upload-sweep.handler.js';
     DatasetValidationHandler,
     UploadSweepHandler,
   ],
+  exports: [DatasetsRepository],
 })
 export class DatasetsModule {}

@@ -67,6 +67,11 @@ export class DatasetsRepository {
     return this.prisma.dataset.create({ data: { ...data, teamId } });
   }
 
+  /** Jobs that still need the dataset's shards (queued, training or winding down). */
+  countActiveJobs(teamId: string, datasetId: string): Promise<number> {
+    return this.prisma.job.count({ where: { teamId, datasetId, status: { in: ['QUEUED', 'RUNNING', 'CANCELLING'] } } });
+  }
+
   findOwn(teamId: string, id: string): Promise<DatasetRecord | null> {
     return this.prisma.dataset.findFirst({ where: { id, teamId } });
   }

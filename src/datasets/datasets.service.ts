@@ -95,6 +95,13 @@ export class DatasetsService {
         `Dataset ${id} is being validated; delete it once it is READY or FAILED`,
       );
     }
+    const jobs = await this.datasets.countActiveJobs(teamId, id);
+    if (jobs > 0) {
+      throw new AppError(
+        'PRECONDITION_FAILED',
+        `Dataset ${id} is used by ${jobs} queued or running job(s); cancel them or wait until they finish, then delete it`,
+      );
+    }
     for (const archive of await this.archives.list(teamId, id)) {
       if (archive.multipartUploadId !== null) {
         await this.store.abortMultipartUpload(archive.objectKey, archive.multipartUploadId);

@@ -1,6 +1,6 @@
 import { PgBoss } from 'pg-boss';
 import type { Logger } from '../common/logger.js';
-import { jobSettings, type JobCatalogue, type JobName } from './job-catalogue.js';
+import { jobSettings, type JobCatalogue, type JobName, type JobRole } from './job-catalogue.js';
 
 export type JobHandler<N extends JobName> = (
   data: JobCatalogue[N],
@@ -36,8 +36,15 @@ export class JobQueue {
     }
   }
 
-  async send<N extends JobName>(name: N, data: JobCatalogue[N], opts: { singletonKey?: string } = {}): Promise<void> {
-    await this.boss.send(name, data, opts.singletonKey !== undefined ? { singletonKey: opts.singletonKey } : {});
+  async send<N extends JobName>(
+    name: N,
+    data: JobCatalogue[N],
+    opts: { singletonKey?: string; priority?: number } = {},
+  ): Promise<void> {
+    await this.boss.send(name, data, {
+      ...(opts.singletonKey !== undefined ? { singletonKey: opts.singletonKey } : {}),
+      ...(opts.priority !== undefined ? { priority: opts.priority } : {}),
+    });
   }
 
   /** Registers the one handler of a job; schedules it when the catalogue gives it a cron. */
@@ -59,8 +66,12 @@ export class JobQueue {
     if (cron !== undefined) await this.boss.schedule(name, cron, {});
   }
 
-  assertAllHandled(): void {
-    const missing = (Object.keys(jobSettings) as JobName[]).filter((name) => !this.handled.has(name));
+  /** Every job the given process runs has its handler (and no other process's job has one here). */
+  assertAllHandled(role: JobRole): void {
+    const names = Object.keys(jobSettings) as JobName[];
+    const foreign = names.filter((name) => jobSettings[name].runsIn !== role && this.handled.has(name));
+    if (foreign.length > 0) throw new Error(`jobs handled in the wrong process (${role}): ${foreign.join(', ')}`);
+    const missing = names.filter((name) => jobSettings[name].runsIn === role && !this.handled.has(name));
     if (missing.length > 0) throw new Error(`jobs without a handler: ${missing.join(', ')}`);
   }
 

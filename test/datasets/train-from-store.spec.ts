@@ -1,32 +1,9 @@
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CreatedTeam } from '../../src/auth/teams.service.js';
 import { selectBackend } from '../../src/clsa/tensor/index.js';
 import { train } from '../../src/clsa/train/trainer.js';
 import { datasetShardSource } from '../../src/datasets/dataset-shard-source.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { imageFolderTar } from '../support/dataset-fixtures.js';
-
-/** Uploads an ImageFolder tar through the API and waits until validation has made it READY. */
-async function readyDataset(app: TestApp, team: CreatedTeam): Promise<string> {
-  const auth = { authorization: `Bearer ${team.secret}` };
-  const created = await request(app.httpUrl).post('/v1/datasets').set(auth).send({ name: 'train-me' }).expect(201);
-  const id: string = created.body.id;
-  await request(app.httpUrl)
-    .put(`/v1/datasets/${id}/archives/pets.tar`)
-    .set(auth)
-    .set('content-type', 'application/octet-stream')
-    .send(await imageFolderTar({ cat: 6, dog: 6 }))
-    .expect(200);
-  await request(app.httpUrl).post(`/v1/datasets/${id}/complete`).set(auth).expect(202);
-  for (let i = 0; i < 600; i++) {
-    const res = await request(app.httpUrl).get(`/v1/datasets/${id}`).set(auth).expect(200);
-    if (res.body.status === 'READY') return `teams/${team.team.id}/datasets/${id}/`;
-    if (res.body.status === 'FAILED') throw new Error(`validation failed: ${JSON.stringify(res.body)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('validation did not finish');
-}
+import { readyDataset } from '../support/jobs.js';
 
 describe.each(['s3', 'filesystem'] as const)('training straight from the %s object store', (storage) => {
   let app: TestApp;

@@ -10,8 +10,23 @@ import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
  * field is added to the schema, the coverage checks below fail until this file covers it.
  */
 
-// Models covered here and in schema-roundtrip-datasets.spec.ts.
-const COVERED_MODELS = ['ApiKey', 'Dataset', 'DatasetArchive', 'DatasetEvent', 'RejectedFile', 'Team'];
+// Models covered here, in schema-roundtrip-datasets.spec.ts and in schema-roundtrip-jobs.spec.ts.
+const COVERED_MODELS = [
+  'ApiKey',
+  'Checkpoint',
+  'Dataset',
+  'DatasetArchive',
+  'DatasetEvent',
+  'Encoder',
+  'Evaluation',
+  'Job',
+  'JobAttempt',
+  'JobEvent',
+  'JobMetric',
+  'RejectedFile',
+  'Team',
+  'Worker',
+];
 
 let db: TestDatabase;
 let prisma: PrismaClient;

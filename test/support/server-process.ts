@@ -19,8 +19,17 @@ process.on('exit', () => {
 
 /** The compiled server (`npm test` builds first), as a user would run it. */
 export function spawnServer(env: Record<string, string>): ServerProcess {
+  return spawnEntrypoint('dist/src/main.js', env);
+}
+
+/** The compiled training worker, as a GPU node would run it. */
+export function spawnWorker(env: Record<string, string>): ServerProcess {
+  return spawnEntrypoint('dist/src/worker.js', env);
+}
+
+function spawnEntrypoint(script: string, env: Record<string, string>): ServerProcess {
   const root = findProjectRoot();
-  const child = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], {
+  const child = spawn(process.execPath, [path.join(root, script)], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -59,7 +68,7 @@ export function spawnServer(env: Record<string, string>): ServerProcess {
         check();
         if (listeners.has(check)) {
           cleanup();
-          reject(new Error(`server exited before ${pattern}; output:\n${text}`));
+          reject(new Error(`${script} exited before ${pattern}; output:\n${text}`));
         }
       });
       listeners.add(check);

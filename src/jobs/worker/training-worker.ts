@@ -1,0 +1,103 @@
+/**
+ * A worker process's life: announce itself, take one training job at a time from its
+ * accelerator's queue, heartbeat, and on SIGTERM hand the running job back after a checkpoint.
+ */
+import os from 'node:os';
+import type { Logger } from '../../common/logger.js';
+import type { JobQueue } from '../../queue/job-queue.js';
+import type { ObjectStore } from '../../storage/object-store.js';
+import type { JobAttemptsRepository } from '../job-attempts.repository.js';
+import { trainMessage } from '../job-dispatch.js';
+import { JobRun, type StopReason } from './job-run.js';
+
+export interface TrainingWorkerOptions {
+  name: string;
+  accelerator: 'CPU' | 'GPU';
+  backend: string;
+  leaseMs: number;
+  augmentThreads: number;
+}
+
+export class TrainingWorker {
+  private workerId = '';
+  private current: { stop: AbortController; done: Promise<unknown> } | null = null;
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly attempts: JobAttemptsRepository,
+    private readonly queue: JobQueue,
+    private readonly store: ObjectStore,
+    private readonly log: Logger,
+    private readonly options: TrainingWorkerOptions,
+  ) {}
+
+  async start(): Promise<string> {
+    const { name, accelerator, backend } = this.options;
+    this.workerId = await this.attempts.registerWorker({
+      name,
+      accelerator,
+      backend,
+      memoryBytes: BigInt(os.totalmem()),
+      hostname: os.hostname(),
+      pid: process.pid,
+    });
+    this.heartbeat = setInterval(
+      () =>
+        void this.attempts
+          .workerHeartbeat(this.workerId)
+          .catch((err: unknown) => this.log.warn({ err }, 'worker heartbeat failed')),
+      Math.max(1000, this.options.leaseMs / 3),
+    );
+    const queueName = accelerator === 'GPU' ? 'train.gpu' : 'train.cpu';
+    await this.queue.work(queueName, async ({ jobId }) => this.take(jobId));
+    this.log.info({ workerId: this.workerId, queue: queueName, backend }, 'worker ready');
+    return this.workerId;
+  }
+
+  /** One queue message: claim the job (someone else may have it) and train it to an end. */
+  private async take(jobId: string): Promise<void> {
+    const claimed = await this.attempts.claim(jobId, this.workerId, this.options.backend);
+    if (claimed === null) {
+      this.log.debug({ jobId }, 'job no longer QUEUED; message dropped');
+      return;
+    }
+    const log = this.log.child({ jobId, attempt: claimed.attempt });
+    log.info({ resumeFromStep: claimed.resumeFrom?.step ?? 0 }, 'training');
+    const stop = new AbortController();
+    const run = new JobRun(
+      claimed,
+      {
+        attempts: this.attempts,
+        store: this.store,
+        log,
+        leaseMs: this.options.leaseMs,
+        augmentThreads: this.options.augmentThreads,
+        storeRetries: 4,
+        metricsFlushMs: 1000,
+      },
+      stop,
+    );
+    const done = run.run();
+    this.current = { stop, done };
+    try {
+      const status = await done;
+      log.info({ status }, 'attempt ended');
+      if (status === 'QUEUED') await this.queue.send(...trainMessage(claimed.job));
+    } finally {
+      this.current = null;
+    }
+  }
+
+  /** SIGTERM: the running job checkpoints and goes back to the queue for another worker. */
+  async stop(): Promise<void> {
+    clearInterval(this.heartbeat);
+    const current = this.current;
+    if (current !== null) {
+      this.log.info('stopping: checkpointing the running job and handing it back');
+      current.stop.abort('release' satisfies StopReason);
+      await current.done.catch(() => undefined);
+    }
+    await this.queue.stop();
+    if (this.workerId !== '') await this.attempts.workerStopped(this.workerId).catch(() => undefined);
+  }
+}

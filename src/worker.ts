@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+/**
+ * The training worker: `node dist/src/worker.js` on each GPU (or CPU) node, against the same
+ * Postgres and object store as the API server (DATABASE_URL and S3_* as for the server; in the
+ * embedded default the server starts one itself). WORKER_ACCELERATOR picks the jobs it takes.
+ * SIGTERM/SIGINT: the running job writes a checkpoint and goes back to the queue.
+ */
+import os from 'node:os';
+import { selectBackend } from './clsa/tensor/index.js';
+import { createLogger } from './common/logger.js';
+import { ConfigError, loadConfig } from './config/config.js';
+import { createPrismaClient } from './db/prisma-client.js';
+import { JobAttemptsRepository } from './jobs/job-attempts.repository.js';
+import { TrainingWorker } from './jobs/worker/training-worker.js';
+import { JobQueue } from './queue/job-queue.js';
+import { createObjectStore } from './storage/create-object-store.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel).child({ component: 'worker' });
+  if (config.database.url === undefined) {
+    throw new ConfigError(['DATABASE_URL is required: a worker joins the Postgres of an API server']);
+  }
+  const { worker: settings, leaseMs } = config.jobs;
+  const backend = await selectBackend(settings.tensorBackend, (m) => logger.info(`tensor backend: ${m}`));
+  const prisma = createPrismaClient(config.database.url, 4);
+  // Filesystem stores only hand out presigned links through the server; a worker never signs.
+  const store = await createObjectStore(config.storage, { signingKey: Buffer.alloc(0), publicBaseUrl: () => '' });
+  const queue = new JobQueue(config.database.url, logger.child({ component: 'queue' }));
+  await queue.start();
+  const worker = new TrainingWorker(new JobAttemptsRepository(prisma), queue, store, logger, {
+    name: settings.name ?? `${os.hostname()}-${process.pid}`,
+    accelerator: settings.accelerator,
+    backend: backend.name,
+    leaseMs,
+    augmentThreads: settings.augmentThreads,
+  });
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'stopping');
+      void worker
+        .stop()
+        .then(() => prisma.$disconnect())
+        .then(() => {
+          logger.info('stopped');
+          process.exit(0);
+        });
+    });
+  }
+  const workerId = await worker.start();
+  process.stdout.write(`CLSA worker ${workerId} ready (${settings.accelerator}, ${backend.name})\n`);
+}
+
+main().catch((error: unknown) => {
+  const message =
+    error instanceof ConfigError
+      ? error.message
+      : error instanceof Error
+        ? (error.stack ?? error.message)
+        : String(error);
+  process.stderr.write(`CLSA worker failed to start: ${message}\n`);
+  process.exit(error instanceof ConfigError ? 2 : 1);
+});
