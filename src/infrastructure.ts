@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppRuntime } from './app.module.js';
 import type { Logger } from './common/logger.js';
@@ -9,6 +8,7 @@ import { migrate } from './db/migrator.js';
 import { createPrismaClient } from './db/prisma-client.js';
 import { JobQueue } from './queue/job-queue.js';
 import { createObjectStore } from './storage/create-object-store.js';
+import { storageSigningKey } from './storage/signing-key.js';
 
 export interface Infrastructure extends AppRuntime {
   databaseUrl: string;
@@ -16,18 +16,6 @@ export interface Infrastructure extends AppRuntime {
   /** Where presigned filesystem URLs point; known only once the HTTP server listens. */
   setPublicUrl(url: string): void;
   stop(): Promise<void>;
-}
-
-/** The filesystem store signs its URLs with a key that must survive restarts (links stay valid). */
-async function signingKey(stateDir: string): Promise<Buffer> {
-  const file = path.join(stateDir, 'storage-signing-key');
-  try {
-    return Buffer.from((await readFile(file, 'utf8')).trim(), 'hex');
-  } catch {
-    const key = randomBytes(32);
-    await writeFile(file, key.toString('hex'), { mode: 0o600, flag: 'wx' });
-    return key;
-  }
 }
 
 async function startDatabase(config: AppConfig, logger: Logger) {
@@ -49,7 +37,7 @@ export async function startInfrastructure(config: AppConfig, logger: Logger): Pr
     logger.info({ applied }, applied.length > 0 ? 'migrations applied' : 'database schema up to date');
     let publicUrl = config.http.publicUrl ?? `http://${config.http.host}:${config.http.port}`;
     const objectStore = await createObjectStore(config.storage, {
-      signingKey: config.storage.kind === 'filesystem' ? await signingKey(config.stateDir) : Buffer.alloc(0),
+      signingKey: config.storage.kind === 'filesystem' ? await storageSigningKey(config.stateDir) : Buffer.alloc(0),
       publicBaseUrl: () => publicUrl,
     });
     const prisma = createPrismaClient(database.url, config.database.poolSize);

@@ -14,6 +14,7 @@ import { JobAttemptsRepository } from './jobs/job-attempts.repository.js';
 import { TrainingWorker } from './jobs/worker/training-worker.js';
 import { JobQueue } from './queue/job-queue.js';
 import { createObjectStore } from './storage/create-object-store.js';
+import { storageSigningKey } from './storage/signing-key.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -24,8 +25,9 @@ async function main(): Promise<void> {
   const { worker: settings, leaseMs } = config.jobs;
   const backend = await selectBackend(settings.tensorBackend, (m) => logger.info(`tensor backend: ${m}`));
   const prisma = createPrismaClient(config.database.url, 4);
-  // Filesystem stores only hand out presigned links through the server; a worker never signs.
-  const store = await createObjectStore(config.storage, { signingKey: Buffer.alloc(0), publicBaseUrl: () => '' });
+  // A worker never hands out links, but the filesystem store wants its key all the same.
+  const signingKey = config.storage.kind === 'filesystem' ? await storageSigningKey(config.stateDir) : Buffer.alloc(0);
+  const store = await createObjectStore(config.storage, { signingKey, publicBaseUrl: () => '' });
   const queue = new JobQueue(config.database.url, logger.child({ component: 'queue' }));
   await queue.start();
   const worker = new TrainingWorker(new JobAttemptsRepository(prisma), queue, store, logger, {
@@ -36,20 +38,24 @@ async function main(): Promise<void> {
     augmentThreads: settings.augmentThreads,
   });
   let stopping = false;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'stopping');
-      void worker
-        .stop()
-        .then(() => prisma.$disconnect())
-        .then(() => {
-          logger.info('stopped');
-          process.exit(0);
-        });
-    });
-  }
+  const stop = (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ why }, 'stopping');
+    void worker
+      .stop()
+      .then(() => prisma.$disconnect())
+      .then(() => {
+        logger.info('stopped');
+        process.exit(0);
+      });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => stop(signal));
+  // An embedded worker must not outlive its server, even one that was SIGKILLed.
+  process.on('disconnect', () => {
+    stop('the server that started this worker is gone');
+    setTimeout(() => process.exit(1), 10_000).unref();
+  });
   const workerId = await worker.start();
   process.stdout.write(`CLSA worker ${workerId} ready (${settings.accelerator}, ${backend.name})\n`);
 }
