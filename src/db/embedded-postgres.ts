@@ -21,6 +21,8 @@ export interface EmbeddedPostgresOptions {
   log: (msg: string) => void;
   /** Extra server settings (`-c name=value`), e.g. fsync=off for throwaway test clusters. */
   settings?: Record<string, string>;
+  /** Listen on this port (a restart keeps its clients' URL); absent: a free one each start. */
+  port?: number;
 }
 
 export interface EmbeddedPostgres {
@@ -63,6 +65,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
 
 /** A fresh port each start; another process may grab it between our probe and Postgres's bind. */
 async function launchOnFreePort(dataDir: string, cluster: Cluster, opts: EmbeddedPostgresOptions) {
+  if (opts.port !== undefined) return { child: await launch(dataDir, cluster, opts.port, opts), port: opts.port };
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     try {

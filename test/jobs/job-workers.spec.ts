@@ -16,7 +16,7 @@ let datasetId: string;
 const workers: ServerProcess[] = [];
 
 beforeAll(async () => {
-  app = await startTestApp({ JOB_LEASE_SECONDS: '3' });
+  app = await startTestApp({ JOB_LEASE_SECONDS: '5' });
   team = await app.createTeam('workers');
   datasetId = await readyDataset(app, team);
 }, 120_000);

@@ -74,7 +74,9 @@ export class JobRun {
     this.dir = await mkdtemp(path.join(os.tmpdir(), `clsa-job-${this.lease.jobId.slice(0, 8)}-`));
     let step = this.claimed.resumeFrom?.step ?? 0;
     try {
-      const dataset = await this.ctx.attempts.trainingDataset(this.claimed.job.datasetId);
+      const dataset = await this.persist('reading the dataset', () =>
+        this.ctx.attempts.trainingDataset(this.claimed.job.datasetId),
+      );
       if (dataset === null) throw new DatasetGoneError('its dataset was deleted or is no longer READY');
       const result = await this.train(dataset);
       step = result.position.globalStep;
@@ -100,7 +102,7 @@ export class JobRun {
 
   private async end(end: Parameters<JobAttemptsRepository['endAttempt']>[1]): Promise<JobStatus | 'lost'> {
     try {
-      return await this.ctx.attempts.endAttempt(this.lease, end);
+      return await this.persist('ending the attempt', () => this.ctx.attempts.endAttempt(this.lease, end));
     } catch (error) {
       if (error instanceof LeaseLostError) return 'lost';
       throw error;
@@ -135,6 +137,24 @@ export class JobRun {
       throw new Error(
         `object storage: ${what} failed after ${this.ctx.storeRetries + 1} tries: ${String(error instanceof Error ? error.message : error)}`,
       );
+    });
+  }
+
+  /**
+   * The attempt's own database writes ride out a Postgres restart: retried for about 20 s. A lost
+   * lease is final, never retried.
+   */
+  private persist<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return pRetry(fn, {
+      retries: 7,
+      minTimeout: 250,
+      maxTimeout: 5000,
+      factor: 2,
+      shouldRetry: ({ error }) => !(error instanceof LeaseLostError),
+      onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+        if (!(error instanceof LeaseLostError))
+          this.log.warn({ err: error, attemptNumber, retriesLeft }, `${what} failed`);
+      },
     });
   }
 
@@ -208,7 +228,9 @@ export class JobRun {
     const { size } = await stat(file);
     await this.retry(`upload of checkpoint ${step}`, () => this.ctx.store.put(key, createReadStream(file)));
     await rm(file, { force: true });
-    await this.ctx.attempts.recordCheckpoint(this.lease, { step, epoch, objectKey: key, sizeBytes: BigInt(size) });
+    await this.persist(`recording checkpoint ${step}`, () =>
+      this.ctx.attempts.recordCheckpoint(this.lease, { step, epoch, objectKey: key, sizeBytes: BigInt(size) }),
+    );
   }
 
   private async finish(result: TrainResult, dataset: Dataset): Promise<JobStatus | 'lost'> {
@@ -219,7 +241,8 @@ export class JobRun {
     if (result.outcome !== 'completed') {
       return this.end({ outcome: reason === 'release' ? 'released' : 'cancelled', endStep });
     }
-    await this.ctx.attempts.succeed(this.lease, endStep, await this.exportEncoder(result, dataset));
+    const output = await this.exportEncoder(result, dataset);
+    await this.persist('recording the encoder', () => this.ctx.attempts.succeed(this.lease, endStep, output));
     return 'SUCCEEDED';
   }
 
@@ -271,7 +294,9 @@ export class JobRun {
   }
 
   private async latestMetrics(): Promise<object | null> {
-    return (await this.ctx.attempts.latestMetrics(this.lease.jobId)) as object | null;
+    return (await this.persist('reading the final metrics', () =>
+      this.ctx.attempts.latestMetrics(this.lease.jobId),
+    )) as object | null;
   }
 
   private async evaluate(
