@@ -38,6 +38,37 @@ describe('loadConfig', () => {
     });
   });
 
+  it('starts one embedded worker on the embedded database only, and reads the worker settings', () => {
+    expect(loadConfig({}).jobs).toEqual({
+      leaseMs: 30_000,
+      embeddedWorkers: 1,
+      worker: { accelerator: 'CPU', name: undefined, tensorBackend: 'auto', augmentThreads: 1 },
+    });
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/clsa' }).jobs.embeddedWorkers).toBe(0);
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://db/clsa',
+      EMBEDDED_WORKERS: '2',
+      JOB_LEASE_SECONDS: '5',
+      WORKER_ACCELERATOR: 'GPU',
+      WORKER_NAME: 'gpu-node-7',
+      TENSOR_BACKEND: 'tensorflow',
+      AUGMENT_THREADS: '6',
+    });
+    expect(config.jobs).toEqual({
+      leaseMs: 5000,
+      embeddedWorkers: 2,
+      worker: { accelerator: 'GPU', name: 'gpu-node-7', tensorBackend: 'tensorflow', augmentThreads: 6 },
+    });
+    expect(
+      problems({ JOB_LEASE_SECONDS: '1', EMBEDDED_WORKERS: '17', WORKER_ACCELERATOR: 'TPU', TENSOR_BACKEND: 'cuda' }),
+    ).toEqual([
+      'JOB_LEASE_SECONDS must be between 2 and 3600 (got "1")',
+      'EMBEDDED_WORKERS must be between 0 and 16 (got "17")',
+      'WORKER_ACCELERATOR must be CPU or GPU (got "TPU")',
+      'TENSOR_BACKEND must be auto, tensorflow, wasm or cpu (got "cuda")',
+    ]);
+  });
+
   it('treats blank values as unset', () => {
     expect(loadConfig({ DATABASE_URL: '  ', HTTP_PORT: '' }).http.port).toBe(8080);
   });
