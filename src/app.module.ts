@@ -3,6 +3,7 @@ import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module.js';
 import { DatasetsModule } from './datasets/datasets.module.js';
 import { EncodersModule } from './encoders/encoders.module.js';
+import { EvaluationsModule } from './evaluations/evaluations.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { AppExceptionFilter } from './common/exception-filters.js';
 import { LoggerModule } from './common/logger.module.js';
@@ -25,6 +26,8 @@ import { StorageModule } from './storage/storage.module.js';
 export interface AppRuntime {
   config: AppConfig;
   logger: Logger;
+  /** The database in use (the embedded one's included): the job event feed LISTENs on it. */
+  databaseUrl: string;
   prisma: PrismaClient;
   objectStore: ObjectStore;
   queue: JobQueue;
@@ -43,8 +46,9 @@ export class AppModule {
         QueueModule.forRoot(runtime.queue),
         AuthModule,
         DatasetsModule,
-        JobsModule,
+        JobsModule.forRoot({ databaseUrl: runtime.databaseUrl }),
         EncodersModule,
+        EvaluationsModule,
       ],
       controllers: [HealthController, StorageController],
       providers: [

@@ -10,6 +10,7 @@ import { selectBackend } from './clsa/tensor/index.js';
 import { createLogger } from './common/logger.js';
 import { ConfigError, loadConfig } from './config/config.js';
 import { createPrismaClient } from './db/prisma-client.js';
+import { EvaluationsRepository } from './evaluations/evaluations.repository.js';
 import { JobAttemptsRepository } from './jobs/job-attempts.repository.js';
 import { TrainingWorker } from './jobs/worker/training-worker.js';
 import { JobQueue } from './queue/job-queue.js';
@@ -30,13 +31,20 @@ async function main(): Promise<void> {
   const store = await createObjectStore(config.storage, { signingKey, publicBaseUrl: () => '' });
   const queue = new JobQueue(config.database.url, logger.child({ component: 'queue' }));
   await queue.start();
-  const worker = new TrainingWorker(new JobAttemptsRepository(prisma), queue, store, logger, {
-    name: settings.name ?? `${os.hostname()}-${process.pid}`,
-    accelerator: settings.accelerator,
-    backend: backend.name,
-    leaseMs,
-    augmentThreads: settings.augmentThreads,
-  });
+  const worker = new TrainingWorker(
+    new JobAttemptsRepository(prisma),
+    new EvaluationsRepository(prisma),
+    queue,
+    store,
+    logger,
+    {
+      name: settings.name ?? `${os.hostname()}-${process.pid}`,
+      accelerator: settings.accelerator,
+      backend: backend.name,
+      leaseMs,
+      augmentThreads: settings.augmentThreads,
+    },
+  );
   let stopping = false;
   const stop = (why: string) => {
     if (stopping) return;

@@ -11,6 +11,8 @@ export interface JobCatalogue {
   'train.cpu': { jobId: string };
   /** Train a QUEUED pretraining job on a GPU worker. */
   'train.gpu': { jobId: string };
+  /** Score an encoder (kNN or linear probe) on a labelled dataset; any worker takes it. */
+  evaluate: { evaluationId: string };
 }
 
 export type JobName = keyof JobCatalogue;
@@ -41,4 +43,5 @@ export const jobSettings: Record<JobName, JobSettings> = {
   // trains, and the server's reconciler re-queues a job whose worker died, so pg-boss never retries.
   'train.cpu': { runsIn: 'worker', expireInSeconds: TRAIN_MESSAGE_EXPIRY_S, retryLimit: 0, retryDelay: 0 },
   'train.gpu': { runsIn: 'worker', expireInSeconds: TRAIN_MESSAGE_EXPIRY_S, retryLimit: 0, retryDelay: 0 },
+  evaluate: { runsIn: 'worker', expireInSeconds: 6 * 3600, retryLimit: 2, retryDelay: 10 },
 };

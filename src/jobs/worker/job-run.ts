@@ -13,7 +13,7 @@ import pRetry from 'p-retry';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../../clsa/augment/normalize.js';
 import type { ShardSource } from '../../clsa/data/shard-source.js';
 import { extractFeatures } from '../../clsa/eval/features.js';
-import { holdoutKnn } from '../../clsa/eval/knn-holdout.js';
+import { holdoutKnn } from '../../clsa/eval/holdout.js';
 import { writeEncoderFile } from '../../clsa/io/encoder-file.js';
 import { type CheckpointState, saveCheckpoint } from '../../clsa/train/checkpoint.js';
 import { type TrainResult, train } from '../../clsa/train/trainer.js';

@@ -4,6 +4,8 @@
  */
 import os from 'node:os';
 import type { Logger } from '../../common/logger.js';
+import { runEvaluation } from '../../evaluations/evaluation-runner.js';
+import type { EvaluationsRepository } from '../../evaluations/evaluations.repository.js';
 import type { JobQueue } from '../../queue/job-queue.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { JobAttemptsRepository } from '../job-attempts.repository.js';
@@ -25,6 +27,7 @@ export class TrainingWorker {
 
   constructor(
     private readonly attempts: JobAttemptsRepository,
+    private readonly evaluations: EvaluationsRepository,
     private readonly queue: JobQueue,
     private readonly store: ObjectStore,
     private readonly log: Logger,
@@ -50,6 +53,9 @@ export class TrainingWorker {
     );
     const queueName = accelerator === 'GPU' ? 'train.gpu' : 'train.cpu';
     await this.queue.work(queueName, async ({ jobId }) => this.take(jobId));
+    await this.queue.work('evaluate', ({ evaluationId }) =>
+      runEvaluation(evaluationId, { evaluations: this.evaluations, store: this.store, log: this.log }),
+    );
     this.log.info({ workerId: this.workerId, queue: queueName, backend }, 'worker ready');
     return this.workerId;
   }

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../tensor/index.js';
-import { holdoutKnn } from './knn-holdout.js';
+import { holdoutKnn, holdoutLinearProbe } from './holdout.js';
 import type { FeatureSet } from './knn.js';
 
 beforeAll(async () => {
@@ -37,5 +37,12 @@ describe('holdoutKnn', () => {
     // Two labelled images: one query, one bank image: scorable. One: no bank left.
     expect(holdoutKnn(axes([0, 1]), { classCount: 2 })).toMatchObject({ bankSize: 1, querySize: 1 });
     expect(holdoutKnn(axes([1]), { classCount: 2 })).toBeNull();
+  });
+
+  it('a linear probe separates the two axes on the held-out images', () => {
+    const labels = Array.from({ length: 40 }, (_, i) => i % 2);
+    const result = holdoutLinearProbe(axes(labels), { classCount: 2, epochs: 30, batchSize: 8, lr: 0.5 });
+    expect(result).toMatchObject({ top1: 1, trainTop1: 1, trainSize: 32, testSize: 8, holdoutEvery: 5 });
+    expect(holdoutLinearProbe(axes([0, 0]), { classCount: 1 })).toBeNull();
   });
 });
