@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { CreatedWindowQuery } from '../common/page-queries.js';
 import { DatasetLayout, DatasetStatus } from '../generated/prisma/enums.js';
 
 const layouts = Object.values(DatasetLayout);
@@ -32,7 +33,7 @@ export class CreateDatasetDto {
   layout?: DatasetLayout;
 }
 
-export class ListDatasetsQuery {
+export class ListDatasetsQuery extends CreatedWindowQuery {
   @ApiPropertyOptional({ enum: statuses })
   @IsOptional()
   @Transform(upper)
@@ -44,29 +45,6 @@ export class ListDatasetsQuery {
   @Transform(upper)
   @IsIn(layouts, { message: `layout must be one of ${layouts.join(', ')}` })
   layout?: DatasetLayout;
-
-  @ApiPropertyOptional({ description: 'ISO 8601 time; datasets created at or after it' })
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'createdAfter must be an ISO 8601 time' })
-  createdAfter?: string;
-
-  @ApiPropertyOptional({ description: 'ISO 8601 time; datasets created before it' })
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'createdBefore must be an ISO 8601 time' })
-  createdBefore?: string;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsUUID('all', { message: 'cursor must be the nextCursor of a previous page' })
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be a whole number' })
-  @Min(1)
-  @Max(200)
-  limit?: number;
 }
 
 export class PageQuery {

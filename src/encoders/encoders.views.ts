@@ -1,3 +1,4 @@
+import { evaluationView } from '../evaluations/evaluations.views.js';
 import type { EncoderRecord } from './encoders.repository.js';
 
 export function encoderView(e: EncoderRecord) {
@@ -13,17 +14,6 @@ export function encoderView(e: EncoderRecord) {
     lineage: e.lineage,
     sizeBytes: Number(e.sizeBytes),
     createdAt: e.createdAt.toISOString(),
-    evaluations: e.evaluations.map((v) => ({
-      id: v.id,
-      kind: v.kind,
-      status: v.status,
-      datasetId: v.datasetId,
-      settings: v.settings,
-      top1: v.top1,
-      result: v.result ?? null,
-      failureReason: v.failureReason,
-      createdAt: v.createdAt.toISOString(),
-      finishedAt: v.finishedAt?.toISOString() ?? null,
-    })),
+    evaluations: e.evaluations.map(evaluationView),
   };
 }

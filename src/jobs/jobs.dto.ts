@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { CreatedWindowQuery } from '../common/page-queries.js';
 import { JobStatus } from '../generated/prisma/enums.js';
 import { JOB_PRESET_NAMES } from './job-presets.js';
 
@@ -67,7 +68,7 @@ export class CreateJobDto {
   maxAttempts?: number;
 }
 
-export class ListJobsQuery {
+export class ListJobsQuery extends CreatedWindowQuery {
   @ApiPropertyOptional({ enum: statuses })
   @IsOptional()
   @Transform(upper)
@@ -78,29 +79,6 @@ export class ListJobsQuery {
   @IsOptional()
   @IsUUID('all', { message: 'datasetId must be a dataset id' })
   datasetId?: string;
-
-  @ApiPropertyOptional({ description: 'ISO 8601 time; jobs created at or after it' })
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'createdAfter must be an ISO 8601 time' })
-  createdAfter?: string;
-
-  @ApiPropertyOptional({ description: 'ISO 8601 time; jobs created before it' })
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'createdBefore must be an ISO 8601 time' })
-  createdBefore?: string;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsUUID('all', { message: 'cursor must be the nextCursor of a previous page' })
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be a whole number' })
-  @Min(1)
-  @Max(200)
-  limit?: number;
 }
 
 export class MetricsQuery {
