@@ -2,8 +2,12 @@ import { Command, CommanderError } from 'commander';
 import type { CliConfig } from './config.js';
 import { registerDatasetCommands } from './datasets-commands.js';
 import { DatasetsApi } from './datasets-api.js';
+import { registerEncoderCommands } from './encoders-commands.js';
 import { CliError, describeError } from './errors.js';
 import { HttpClient } from './http-client.js';
+import { JobEndedError } from './job-watch.js';
+import { EncodersApi, JobsApi } from './jobs-api.js';
+import { registerJobCommands } from './jobs-commands.js';
 import type { ReporterStream } from './progress.js';
 
 export interface CliIo {
@@ -11,9 +15,14 @@ export interface CliIo {
   stderr: ReporterStream;
   config: CliConfig;
   fetchFn?: typeof fetch;
+  /** `jobs watch`: pause between event polls and before reconnecting (default 1 s). */
+  watchIntervalMs?: number;
 }
 
-/** Exit statuses: 0 done, 1 the command failed (API error, missing file), 2 wrong usage. */
+/**
+ * Exit statuses: 0 done, 1 the command failed (API error, missing file), 2 wrong usage; `jobs watch`
+ * (and `jobs create --watch`) also exits 1 when the job FAILED and 3 when it was CANCELLED.
+ */
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
@@ -26,11 +35,24 @@ export function buildProgram(io: CliIo): Command {
       writeErr: (text) => void io.stderr.write(text),
     })
     .showHelpAfterError('(add --help for usage)');
-  const api = () => {
+  const fetchFn = io.fetchFn ?? fetch;
+  const key = () => {
     if (io.config.apiKey === undefined) throw new CliError('set CLSA_API_KEY to an API key of your team');
-    return new DatasetsApi(new HttpClient(io.config.baseUrl, io.config.apiKey, io.fetchFn));
+    return io.config.apiKey;
   };
+  const http = () => new HttpClient(io.config.baseUrl, key(), fetchFn);
+  const api = () => new DatasetsApi(http());
   registerDatasetCommands(program, { stdout: io.stdout, stderr: io.stderr, api, stateDir: io.config.stateDir });
+  const jobs = {
+    stdout: io.stdout,
+    stderr: io.stderr,
+    jobs: () => new JobsApi(http(), { apiKey: key(), fetchFn }),
+    encoders: () => new EncodersApi(http()),
+    fetchFn,
+    watchIntervalMs: io.watchIntervalMs ?? 1000,
+  };
+  registerJobCommands(program, jobs);
+  registerEncoderCommands(program, jobs);
   return program;
 }
 
@@ -42,6 +64,6 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
     io.stderr.write(`${describeError(error)}\n`);
-    return EXIT_FAILED;
+    return error instanceof JobEndedError ? error.exitCode : EXIT_FAILED;
   }
 }
