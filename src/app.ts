@@ -92,7 +92,7 @@ export async function startApp(
       options: {
         url: grpcAddress,
         package: 'clsa.v1',
-        protoPath: ['clsa/v1/teams.proto', 'clsa/v1/api_keys.proto', 'clsa/v1/datasets.proto'],
+        protoPath: ['clsa/v1/teams.proto', 'clsa/v1/api_keys.proto', 'clsa/v1/datasets.proto', 'clsa/v1/jobs.proto'],
         loader: {
           includeDirs: [protoRoot],
           keepCase: false,

@@ -4,14 +4,15 @@ import type { FastifyReply } from 'fastify';
 import { Caller } from '../auth/auth.decorators.js';
 import type { Principal } from '../auth/principal.js';
 import { AppError } from '../common/app-error.js';
-import { PageQuery } from '../datasets/datasets.dto.js';
 import { JOB_PRESETS } from './job-presets.js';
 import { CreateJobDto, ListJobsQuery, MetricsQuery } from './jobs.dto.js';
 import { JobsService } from './jobs.service.js';
-import { checkpointView, jobEventView, jobView, metricView } from './jobs.views.js';
+import { checkpointView, jobView, metricView } from './jobs.views.js';
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+/** Also the rule of the gRPC face's idempotency_key. */
+export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
+/** Jobs themselves; their events (a JSON page or a live stream) are JobEventsController's. */
 @ApiTags('jobs')
 @ApiBearerAuth()
 @Controller('v1/jobs')
@@ -79,12 +80,6 @@ export class JobsController {
   @HttpCode(202)
   async cancel(@Caller() caller: Principal, @Param('id') id: string) {
     return jobView(await this.jobs.cancel(caller.teamId, id));
-  }
-
-  @Get(':id/events')
-  async events(@Caller() caller: Principal, @Param('id') id: string, @Query() page: PageQuery) {
-    const events = await this.jobs.events(caller.teamId, id, BigInt(page.after ?? '0'), page.limit ?? 100);
-    return { events: events.map(jobEventView) };
   }
 
   @Get(':id/metrics')

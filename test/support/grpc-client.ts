@@ -5,10 +5,21 @@ import { findProjectRoot } from '../../src/common/project-root.js';
 
 type Callback = (error: grpc.ServiceError | null, response: unknown) => void;
 type UnaryMethod = (request: object, metadata: grpc.Metadata, callback: Callback) => void;
+type StreamMethod = (request: object, metadata: grpc.Metadata) => grpc.ClientReadableStream<unknown>;
+
+/** What a server-streaming call delivered: its messages and how it ended (code 0: OK). */
+export interface StreamResult<T> {
+  messages: T[];
+  status: grpc.StatusObject;
+}
 
 /** A plain @grpc/grpc-js client over the committed protos, as any user's client would be built. */
-export function grpcClient(address: string, service: string) {
-  const definition = protoLoader.loadSync(['clsa/v1/teams.proto', 'clsa/v1/api_keys.proto'], {
+export function grpcClient(
+  address: string,
+  service: string,
+  protos: string[] = ['clsa/v1/teams.proto', 'clsa/v1/api_keys.proto'],
+) {
+  const definition = protoLoader.loadSync(protos, {
     includeDirs: [path.join(findProjectRoot(), 'proto')],
     longs: String,
     enums: String,
@@ -32,5 +43,55 @@ export function grpcClient(address: string, service: string) {
       fn.call(client, request, metadata, (error, response) => (error ? reject(error) : resolve(response as T)));
     });
   }
-  return { call, close: () => client.close(), raw: client };
+  /** Reads a server-streaming call to its end, whatever its status. */
+  function stream<T>(method: string, request: object, apiKey?: string): Promise<StreamResult<T>> {
+    const metadata = new grpc.Metadata();
+    if (apiKey !== undefined) metadata.set('authorization', `Bearer ${apiKey}`);
+    const fn = client[method] as unknown as StreamMethod | undefined;
+    if (fn === undefined) throw new Error(`no method ${method}`);
+    const call = fn.call(client, request, metadata);
+    const messages: T[] = [];
+    call.on('data', (message: T) => messages.push(message));
+    call.on('error', () => {}); // the status below says how it ended
+    const ended = new Promise<void>((resolve) => call.on('end', resolve).on('error', () => resolve()));
+    const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+    return Promise.all([ended, status]).then(([, s]) => ({ messages, status: s }));
+  }
+  return { call, stream, close: () => client.close(), raw: client };
+}
+
+type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+interface ValueMessage {
+  nullValue?: string;
+  numberValue?: number;
+  stringValue?: string;
+  boolValue?: boolean;
+  structValue?: StructMessage;
+  listValue?: { values?: ValueMessage[] };
+}
+export interface StructMessage {
+  fields?: Record<string, ValueMessage>;
+}
+
+/** A plain object as the google.protobuf.Struct a proto-loader client sends. */
+export function toStruct(object: Record<string, unknown>): StructMessage {
+  const value = (v: unknown): ValueMessage => {
+    if (typeof v === 'number') return { numberValue: v };
+    if (typeof v === 'string') return { stringValue: v };
+    if (typeof v === 'boolean') return { boolValue: v };
+    if (Array.isArray(v)) return { listValue: { values: v.map(value) } };
+    if (typeof v === 'object' && v !== null) return { structValue: toStruct(v as Record<string, unknown>) };
+    return { nullValue: 'NULL_VALUE' };
+  };
+  return { fields: Object.fromEntries(Object.entries(object).map(([k, v]) => [k, value(v)])) };
+}
+
+/** A received google.protobuf.Struct as the plain object it stands for. */
+export function fromStruct(struct: StructMessage): Record<string, JsonValue> {
+  const value = (v: ValueMessage): JsonValue => {
+    if (v.structValue != null) return fromStruct(v.structValue);
+    if (v.listValue != null) return (v.listValue.values ?? []).map(value);
+    return v.numberValue ?? v.stringValue ?? v.boolValue ?? null;
+  };
+  return Object.fromEntries(Object.entries(struct.fields ?? {}).map(([k, v]) => [k, value(v)]));
 }
