@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PRISMA } from '../db/database.module.js';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { Accelerator, JobStatus } from '../generated/prisma/enums.js';
+import { JOB_EVENTS_CHANNEL } from './job-attempts.repository.js';
 
 export type { JobStatus };
 
@@ -37,6 +38,11 @@ export interface NewJob {
   requestHash: string | null;
 }
 
+/** Live streams of the job wake up at commit (the same channel the workers notify). */
+async function notifyFollowers(tx: Prisma.TransactionClient, jobId: string): Promise<void> {
+  await tx.$executeRaw`SELECT pg_notify(${JOB_EVENTS_CHANNEL}, ${jobId})`;
+}
+
 /** The API's view of jobs: everything read or written on behalf of a team. */
 @Injectable()
 export class JobsRepository {
@@ -55,6 +61,7 @@ export class JobsRepository {
           data: { status: 'QUEUED' },
         },
       });
+      await notifyFollowers(tx, job.id);
       return created;
     });
   }
@@ -106,6 +113,7 @@ export class JobsRepository {
             data: { status: 'CANCELLED' },
           },
         });
+        await notifyFollowers(tx, id);
         return 'cancelled';
       }
       const running = await tx.job.updateMany({
@@ -122,6 +130,7 @@ export class JobsRepository {
             data: { status: 'CANCELLING' },
           },
         });
+        await notifyFollowers(tx, id);
         return 'cancelling';
       }
       return 'finished';

@@ -53,7 +53,9 @@ export class JobQueue {
     this.handled.add(name);
     await this.boss.work<JobCatalogue[N]>(
       name,
-      { batchSize: 1, localConcurrency: concurrency, pollingIntervalSeconds: 2 },
+      // NOTIFY wakes a worker only for new messages; after finishing one, the backlog is found
+      // by polling, so the notify-mode poll stays as short as the plain one.
+      { batchSize: 1, localConcurrency: concurrency, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 2 },
       async ([job]) => {
         if (job === undefined) return;
         const log = this.logger.child({ job: name, jobId: job.id });
