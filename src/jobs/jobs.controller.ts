@@ -72,8 +72,8 @@ export class JobsController {
 
   @Get(':id')
   async get(@Caller() caller: Principal, @Param('id') id: string) {
-    const job = await this.jobs.get(caller.teamId, id);
-    return jobView(job, await this.jobs.attempts(caller.teamId, id));
+    const job = await this.jobs.detail(caller.teamId, id);
+    return jobView(job, job.attempts);
   }
 
   @Post(':id/cancel')

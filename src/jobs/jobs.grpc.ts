@@ -150,8 +150,8 @@ export class JobsGrpc {
   @GrpcMethod('JobService', 'GetJob')
   @RequiredScope('READ')
   async getJob(@Payload() request: { id: string }, @Caller() caller: Principal) {
-    const job = await this.jobs.get(caller.teamId, request.id);
-    return jobMessage(job, await this.jobs.attempts(caller.teamId, request.id));
+    const job = await this.jobs.detail(caller.teamId, request.id);
+    return jobMessage(job, job.attempts);
   }
 
   @GrpcMethod('JobService', 'ListJobs')

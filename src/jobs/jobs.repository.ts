@@ -137,8 +137,9 @@ export class JobsRepository {
     });
   }
 
-  attempts(jobId: string): Promise<JobAttemptRecord[]> {
-    return this.prisma.jobAttempt.findMany({ where: { jobId }, orderBy: { number: 'asc' } });
+  /** The job with its attempts, in one round trip (GET job is the hottest read). */
+  findOwnWithAttempts(teamId: string, id: string): Promise<(JobRecord & { attempts: JobAttemptRecord[] }) | null> {
+    return this.prisma.job.findFirst({ where: { id, teamId }, include: { attempts: { orderBy: { number: 'asc' } } } });
   }
 
   events(teamId: string, jobId: string, after: bigint, limit: number): Promise<JobEventRecord[]> {

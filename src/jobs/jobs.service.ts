@@ -128,9 +128,11 @@ export class JobsService {
     return this.jobs.list(teamId, filter);
   }
 
-  async attempts(teamId: string, id: string) {
-    await this.get(teamId, id);
-    return this.jobs.attempts(id);
+  /** The job and its attempts. */
+  async detail(teamId: string, id: string) {
+    const job = isId(id) ? await this.jobs.findOwnWithAttempts(teamId, id) : null;
+    if (job === null) throw notFound('Job', id);
+    return job;
   }
 
   /** Idempotent: cancelling a finished job answers with it as it is. */
