@@ -3,10 +3,8 @@ import { PRISMA } from '../db/database.module.js';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { JobStatus } from '../generated/prisma/enums.js';
 import { newId } from '../common/ids.js';
+import { JOB_EVENTS_CHANNEL } from './job-events-channel.js';
 import type { CheckpointRecord, JobRecord } from './jobs.repository.js';
-
-/** Postgres channel that carries a job id whenever the job gets a new event (live streams listen). */
-export const JOB_EVENTS_CHANNEL = 'clsa_job_events';
 
 /** The attempt no longer holds the job: another attempt took it over, or it was finished for it. */
 export class LeaseLostError extends Error {

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { AppError } from '../common/app-error.js';
 import type { Logger } from '../common/logger.js';
 import { LOGGER } from '../common/logger.module.js';
-import { JOB_EVENTS_CHANNEL } from './job-attempts.repository.js';
+import { JOB_EVENTS_CHANNEL } from './job-events-channel.js';
 import type { JobEventRecord } from './jobs.repository.js';
 import { JobsService } from './jobs.service.js';
 

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PRISMA } from '../db/database.module.js';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { Accelerator, JobStatus } from '../generated/prisma/enums.js';
-import { JOB_EVENTS_CHANNEL } from './job-attempts.repository.js';
+import { JOB_EVENTS_CHANNEL } from './job-events-channel.js';
 
 export type { JobStatus };
 

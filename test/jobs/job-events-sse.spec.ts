@@ -2,7 +2,7 @@ import { EventSourceParserStream } from 'eventsource-parser/stream';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CreatedTeam } from '../../src/auth/teams.service.js';
-import { JOB_EVENTS_CHANNEL } from '../../src/jobs/job-attempts.repository.js';
+import { JOB_EVENTS_CHANNEL } from '../../src/jobs/job-events-channel.js';
 import { FEED_APPLICATION_NAME, JobEventFeed } from '../../src/jobs/job-event-feed.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { auth, readyDataset, startWorker, stopWorker, tinyJob } from '../support/jobs.js';
