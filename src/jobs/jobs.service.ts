@@ -137,8 +137,12 @@ export class JobsService {
 
   /** Idempotent: cancelling a finished job answers with it as it is. */
   async cancel(teamId: string, id: string): Promise<JobRecord> {
-    await this.get(teamId, id);
-    await this.jobs.requestCancel(teamId, id);
+    const job = await this.get(teamId, id);
+    if ((await this.jobs.requestCancel(teamId, id)) === 'cancelled') {
+      // Its wake-up message would only make a worker claim nothing; thousands of them slow the queue.
+      const [queue] = trainMessage(job);
+      await this.queue.withdraw(queue, { jobId: id });
+    }
     return this.get(teamId, id);
   }
 

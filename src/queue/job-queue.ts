@@ -47,6 +47,17 @@ export class JobQueue {
     });
   }
 
+  /** Removes the messages not yet taken whose payload contains `data` (e.g. a cancelled job's wake-up). */
+  async withdraw<N extends JobName>(name: N, data: Partial<JobCatalogue[N]>): Promise<number> {
+    const waiting = await this.boss.findJobs(name, { data, queued: true });
+    if (waiting.length > 0)
+      await this.boss.deleteJob(
+        name,
+        waiting.map((job) => job.id),
+      );
+    return waiting.length;
+  }
+
   /** Registers the one handler of a job; schedules it when the catalogue gives it a cron. */
   async work<N extends JobName>(name: N, handler: JobHandler<N>, concurrency = 1): Promise<void> {
     if (this.handled.has(name)) throw new Error(`job "${name}" has two handlers`);

@@ -25,6 +25,14 @@ afterAll(async () => {
 
 const post = (body: object, as: CreatedTeam = team) => request(app.httpUrl).post('/v1/jobs').set(auth(as)).send(body);
 
+/** Wake-up messages of a job still waiting in the pg-boss queue. */
+async function waitingMessages(jobId: string): Promise<number> {
+  const rows = await app.infra.prisma.$queryRaw<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM pgboss.job
+    WHERE name = 'train.cpu' AND data->>'jobId' = ${jobId} AND state IN ('created', 'retry')`;
+  return rows[0]?.n ?? -1;
+}
+
 async function expectInvalid(body: object, field: string, message: RegExp): Promise<void> {
   const res = await post(body).expect(400);
   expect(res.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field });
@@ -165,7 +173,9 @@ describe('listing, reading and cancelling', () => {
 
   it('cancels a queued job at once, idempotently, and records the event', async () => {
     const id: string = (await post(tinyJob(datasetId, 1)).expect(201)).body.id;
+    expect(await waitingMessages(id)).toBe(1);
     const cancelled = await request(app.httpUrl).post(`/v1/jobs/${id}/cancel`).set(auth(team)).expect(202);
+    expect(await waitingMessages(id)).toBe(0);
     expect(cancelled.body).toMatchObject({ status: 'CANCELLED' });
     expect(cancelled.body.finishedAt).not.toBeNull();
     await request(app.httpUrl).post(`/v1/jobs/${id}/cancel`).set(auth(team)).expect(202);
