@@ -12,7 +12,8 @@ describe.each(['s3', 'filesystem'] as const)('training straight from the %s obje
   beforeAll(async () => {
     await selectBackend('wasm');
     app = await startTestApp({}, storage);
-    prefix = await readyDataset(app, await app.createTeam(`train-${storage}`));
+    const team = await app.createTeam(`train-${storage}`);
+    prefix = `teams/${team.team.id}/datasets/${await readyDataset(app, team)}/`;
   });
   afterAll(async () => {
     await app?.close();
