@@ -5,12 +5,11 @@ import { Caller } from '../auth/auth.decorators.js';
 import type { Principal } from '../auth/principal.js';
 import { AppError } from '../common/app-error.js';
 import { JOB_PRESETS } from './job-presets.js';
-import { CreateJobDto, ListJobsQuery, MetricsQuery } from './jobs.dto.js';
+import { CreateJobDto, IDEMPOTENCY_KEY, ListJobsQuery, MetricsQuery } from './jobs.dto.js';
 import { JobsService } from './jobs.service.js';
 import { checkpointView, jobView, metricView } from './jobs.views.js';
 
 /** Also the rule of the gRPC face's idempotency_key. */
-export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 /** Jobs themselves; their events (a JSON page or a live stream) are JobEventsController's. */
 @ApiTags('jobs')

@@ -10,6 +10,9 @@ const accelerators = ['CPU', 'GPU'] as const;
 const upper = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.toUpperCase() : value);
 const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
+/** What an Idempotency-Key may be: 1–200 printable ASCII characters. */
+export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
 export class CreateJobDto {
   @ApiProperty({ description: 'A READY dataset of your team' })
   @IsString()

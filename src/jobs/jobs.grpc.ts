@@ -8,48 +8,11 @@ import type { Principal } from '../auth/principal.js';
 import { type GrpcTimestamp, toOptionalTimestamp, toTimestamp } from '../common/grpc-timestamp.js';
 import { PageQuery } from '../datasets/datasets.dto.js';
 import { JobEventFeed } from './job-event-feed.js';
-import { IDEMPOTENCY_KEY } from './jobs.controller.js';
-import { CreateJobDto, ListJobsQuery, MetricsQuery } from './jobs.dto.js';
+import { CreateJobDto, IDEMPOTENCY_KEY, ListJobsQuery, MetricsQuery } from './jobs.dto.js';
 import type { JobAttemptRecord, JobEventRecord, JobMetricRecord, JobRecord } from './jobs.repository.js';
 import { JobsService } from './jobs.service.js';
 import { jobView } from './jobs.views.js';
-
-/** google.protobuf.Struct / Value as proto-loader hands them over (oneofs: false) and takes them back. */
-interface StructMessage {
-  fields?: Record<string, ValueMessage>;
-}
-interface ValueMessage {
-  nullValue?: string;
-  numberValue?: number;
-  stringValue?: string;
-  boolValue?: boolean;
-  structValue?: StructMessage;
-  listValue?: { values?: ValueMessage[] };
-}
-
-function fromValue(v: ValueMessage): unknown {
-  if (v.structValue != null) return fromStruct(v.structValue);
-  if (v.listValue != null) return (v.listValue.values ?? []).map(fromValue);
-  return v.numberValue ?? v.stringValue ?? v.boolValue ?? null;
-}
-
-function fromStruct(s: StructMessage): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(s.fields ?? {}).map(([k, v]) => [k, fromValue(v)]));
-}
-
-function toValue(v: unknown): ValueMessage {
-  if (typeof v === 'number') return { numberValue: v };
-  if (typeof v === 'string') return { stringValue: v };
-  if (typeof v === 'boolean') return { boolValue: v };
-  if (Array.isArray(v)) return { listValue: { values: v.map(toValue) } };
-  if (typeof v === 'object' && v !== null) return { structValue: toStruct(v) };
-  return { nullValue: 'NULL_VALUE' };
-}
-
-function toStruct(v: object): StructMessage {
-  const fields = Object.entries(v).filter(([, value]) => value !== undefined);
-  return { fields: Object.fromEntries(fields.map(([k, value]) => [k, toValue(value)])) };
-}
+import { fromStruct, toStruct } from '../common/grpc-struct.js';
 
 const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null && !Array.isArray(v);
 const optionalStruct = (v: unknown) => (isObject(v) ? toStruct(v) : undefined);

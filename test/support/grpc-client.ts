@@ -60,38 +60,4 @@ export function grpcClient(
   return { call, stream, close: () => client.close(), raw: client };
 }
 
-type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
-interface ValueMessage {
-  nullValue?: string;
-  numberValue?: number;
-  stringValue?: string;
-  boolValue?: boolean;
-  structValue?: StructMessage;
-  listValue?: { values?: ValueMessage[] };
-}
-export interface StructMessage {
-  fields?: Record<string, ValueMessage>;
-}
-
-/** A plain object as the google.protobuf.Struct a proto-loader client sends. */
-export function toStruct(object: Record<string, unknown>): StructMessage {
-  const value = (v: unknown): ValueMessage => {
-    if (typeof v === 'number') return { numberValue: v };
-    if (typeof v === 'string') return { stringValue: v };
-    if (typeof v === 'boolean') return { boolValue: v };
-    if (Array.isArray(v)) return { listValue: { values: v.map(value) } };
-    if (typeof v === 'object' && v !== null) return { structValue: toStruct(v as Record<string, unknown>) };
-    return { nullValue: 'NULL_VALUE' };
-  };
-  return { fields: Object.fromEntries(Object.entries(object).map(([k, v]) => [k, value(v)])) };
-}
-
-/** A received google.protobuf.Struct as the plain object it stands for. */
-export function fromStruct(struct: StructMessage): Record<string, JsonValue> {
-  const value = (v: ValueMessage): JsonValue => {
-    if (v.structValue != null) return fromStruct(v.structValue);
-    if (v.listValue != null) return (v.listValue.values ?? []).map(value);
-    return v.numberValue ?? v.stringValue ?? v.boolValue ?? null;
-  };
-  return Object.fromEntries(Object.entries(struct.fields ?? {}).map(([k, v]) => [k, value(v)]));
-}
+export { fromStruct, type StructMessage, toStruct } from '../../src/common/grpc-struct.js';
