@@ -13,6 +13,7 @@ import { createPrismaClient } from './db/prisma-client.js';
 import { EvaluationsRepository } from './evaluations/evaluations.repository.js';
 import { JobAttemptsRepository } from './jobs/job-attempts.repository.js';
 import { TrainingWorker } from './jobs/worker/training-worker.js';
+import { WorkersRepository } from './jobs/workers.repository.js';
 import { JobQueue } from './queue/job-queue.js';
 import { createObjectStore } from './storage/create-object-store.js';
 import { storageSigningKey } from './storage/signing-key.js';
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
   const queue = new JobQueue(config.database.url, logger.child({ component: 'queue' }));
   await queue.start();
   const worker = new TrainingWorker(
+    new WorkersRepository(prisma),
     new JobAttemptsRepository(prisma),
     new EvaluationsRepository(prisma),
     queue,

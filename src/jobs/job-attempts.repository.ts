@@ -38,15 +38,6 @@ export interface MetricRow {
   dataWaitFraction: number;
 }
 
-export interface WorkerInfo {
-  name: string;
-  accelerator: 'CPU' | 'GPU';
-  backend: string;
-  memoryBytes: bigint;
-  hostname: string;
-  pid: number;
-}
-
 export type AttemptEnd =
   | { outcome: 'cancelled'; endStep: number }
   | { outcome: 'released'; endStep: number }
@@ -72,20 +63,6 @@ type Tx = Prisma.TransactionClient;
 @Injectable()
 export class JobAttemptsRepository {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
-
-  async registerWorker(info: WorkerInfo): Promise<string> {
-    const id = newId();
-    await this.prisma.worker.create({ data: { id, ...info } });
-    return id;
-  }
-
-  async workerHeartbeat(workerId: string): Promise<void> {
-    await this.prisma.worker.update({ where: { id: workerId }, data: { heartbeatAt: new Date() } });
-  }
-
-  async workerStopped(workerId: string): Promise<void> {
-    await this.prisma.worker.update({ where: { id: workerId }, data: { stoppedAt: new Date() } });
-  }
 
   /** QUEUED → RUNNING under a new attempt, or null when the job is not (or no longer) QUEUED. */
   claim(jobId: string, workerId: string, backend: string): Promise<ClaimedJob | null> {

@@ -10,11 +10,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 import pRetry from 'p-retry';
-import { IMAGENET_MEAN, IMAGENET_STD } from '../../clsa/augment/normalize.js';
 import type { ShardSource } from '../../clsa/data/shard-source.js';
-import { extractFeatures } from '../../clsa/eval/features.js';
-import { holdoutKnn } from '../../clsa/eval/holdout.js';
-import { writeEncoderFile } from '../../clsa/io/encoder-file.js';
 import { type CheckpointState, saveCheckpoint } from '../../clsa/train/checkpoint.js';
 import { type TrainResult, train } from '../../clsa/train/trainer.js';
 import type { Logger } from '../../common/logger.js';
@@ -29,6 +25,7 @@ import {
   type Lease,
   LeaseLostError,
 } from '../job-attempts.repository.js';
+import { encoderRecord, heldOutKnn, writeJobEncoder } from './encoder-output.js';
 import { checkpointKey, encoderKey } from './job-objects.js';
 import { MetricBuffer } from './metric-buffer.js';
 
@@ -248,91 +245,35 @@ export class JobRun {
 
   private async exportEncoder(result: TrainResult, dataset: Dataset): Promise<EncoderOutput> {
     const { job } = this.claimed;
-    const recipe = result.config.views;
     const id = newId();
     const file = path.join(this.dir, 'encoder.safetensors');
-    const mean = recipe.mean ?? IMAGENET_MEAN;
-    const std = recipe.std ?? IMAGENET_STD;
-    const info = await writeEncoderFile(file, result.encoder, {
-      inputSize: recipe.key.size,
-      mean,
-      std,
-      provenance: {
-        jobId: job.id,
-        datasetId: dataset.id,
-        steps: String(endStepOf(result)),
-        seed: String(result.config.seed),
-      },
-    });
+    const { info, mean, std } = await writeJobEncoder(file, result, job.id, dataset.id);
     const key = encoderKey(this.lease.teamId, id);
     const { size } = await stat(file);
     await this.retry('upload of the encoder', () => this.ctx.store.put(key, createReadStream(file)));
-    const knn = await this.evaluate(result, dataset, info.inputSize, mean, std);
-    return {
-      encoder: {
-        id,
-        datasetId: dataset.id,
-        name: job.name ?? `job-${job.id.slice(0, 8)}`,
-        architecture: info.architecture.architecture,
-        embeddingDim: info.embeddingDim,
-        inputSize: info.inputSize,
-        normalisation: { mean: [...mean], std: [...std] },
-        lineage: {
-          jobId: job.id,
-          dataset: job.lineage as object,
-          preset: job.preset,
-          config: job.config as object,
-          architecture: { ...info.architecture },
-          steps: endStepOf(result),
-          finalMetrics: (await this.latestMetrics()) ?? null,
-        },
-        objectKey: key,
-        sizeBytes: BigInt(size),
-      },
-      evaluation: knn,
-    };
-  }
-
-  private async latestMetrics(): Promise<object | null> {
-    return (await this.persist('reading the final metrics', () =>
-      this.ctx.attempts.latestMetrics(this.lease.jobId),
-    )) as object | null;
-  }
-
-  private async evaluate(
-    result: TrainResult,
-    dataset: Dataset,
-    inputSize: number,
-    mean: readonly [number, number, number],
-    std: readonly [number, number, number],
-  ): Promise<EncoderOutput['evaluation']> {
-    if (dataset.labels.length < 2) return null;
-    const features = await extractFeatures(result.encoder, this.shardSource(dataset), {
-      inputSize,
+    const knn = await heldOutKnn(result.encoder, this.shardSource(dataset), dataset, {
+      inputSize: info.inputSize,
       mean,
       std,
     });
-    const knn = holdoutKnn(features, { classCount: dataset.labels.length });
-    if (knn === null) return null;
-    this.log.info({ top1: knn.top1 }, 'kNN evaluation on held-out images');
+    if (knn !== null) this.log.info({ top1: knn.top1 }, 'kNN evaluation on held-out images');
+    const finalMetrics = await this.persist('reading the final metrics', () =>
+      this.ctx.attempts.latestMetrics(this.lease.jobId),
+    );
     return {
-      id: newId(),
-      datasetId: dataset.id,
-      kind: 'KNN',
-      status: 'SUCCEEDED',
-      settings: {
-        k: knn.k,
-        temperature: knn.temperature,
-        holdoutEvery: knn.holdoutEvery,
-        split: 'every 5th image held out',
-      },
-      top1: knn.top1,
-      result: { bankSize: knn.bankSize, querySize: knn.querySize },
-      finishedAt: new Date(),
+      encoder: encoderRecord({
+        id,
+        job,
+        datasetId: dataset.id,
+        info,
+        mean,
+        std,
+        key,
+        sizeBytes: BigInt(size),
+        steps: result.position.globalStep,
+        finalMetrics,
+      }),
+      evaluation: knn,
     };
   }
-}
-
-function endStepOf(result: TrainResult): number {
-  return result.position.globalStep;
 }

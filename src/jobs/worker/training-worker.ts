@@ -9,6 +9,7 @@ import type { EvaluationsRepository } from '../../evaluations/evaluations.reposi
 import type { JobQueue } from '../../queue/job-queue.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { JobAttemptsRepository } from '../job-attempts.repository.js';
+import type { WorkersRepository } from '../workers.repository.js';
 import { trainMessage } from '../job-dispatch.js';
 import { JobRun, type StopReason } from './job-run.js';
 
@@ -26,6 +27,7 @@ export class TrainingWorker {
   private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(
+    private readonly workers: WorkersRepository,
     private readonly attempts: JobAttemptsRepository,
     private readonly evaluations: EvaluationsRepository,
     private readonly queue: JobQueue,
@@ -36,7 +38,7 @@ export class TrainingWorker {
 
   async start(): Promise<string> {
     const { name, accelerator, backend } = this.options;
-    this.workerId = await this.attempts.registerWorker({
+    this.workerId = await this.workers.register({
       name,
       accelerator,
       backend,
@@ -46,8 +48,8 @@ export class TrainingWorker {
     });
     this.heartbeat = setInterval(
       () =>
-        void this.attempts
-          .workerHeartbeat(this.workerId)
+        void this.workers
+          .heartbeat(this.workerId)
           .catch((err: unknown) => this.log.warn({ err }, 'worker heartbeat failed')),
       Math.max(1000, this.options.leaseMs / 3),
     );
@@ -104,6 +106,6 @@ export class TrainingWorker {
       await current.done.catch(() => undefined);
     }
     await this.queue.stop();
-    if (this.workerId !== '') await this.attempts.workerStopped(this.workerId).catch(() => undefined);
+    if (this.workerId !== '') await this.workers.stopped(this.workerId).catch(() => undefined);
   }
 }
