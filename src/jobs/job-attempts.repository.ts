@@ -3,7 +3,7 @@ import { PRISMA } from '../db/database.module.js';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { JobStatus } from '../generated/prisma/enums.js';
 import { newId } from '../common/ids.js';
-import { JOB_EVENTS_CHANNEL } from './job-events-channel.js';
+import { countSpentAttempts, HOLDING, recordJobEvent } from './job-history.js';
 import type { CheckpointRecord, JobRecord } from './jobs.repository.js';
 
 /** The attempt no longer holds the job: another attempt took it over, or it was finished for it. */
@@ -50,8 +50,6 @@ export interface EncoderOutput {
   evaluation: Omit<Prisma.EvaluationUncheckedCreateInput, 'teamId' | 'encoderId'> | null;
 }
 
-const HOLDING: JobStatus[] = ['RUNNING', 'CANCELLING'];
-
 type Tx = Prisma.TransactionClient;
 
 /**
@@ -80,7 +78,7 @@ export class JobAttemptsRepository {
       await tx.jobAttempt.create({
         data: { id: newId(), jobId, number: job.attemptCount, workerId, backend, startStep, startedAt: now },
       });
-      await this.event(
+      await recordJobEvent(
         tx,
         job.teamId,
         jobId,
@@ -118,20 +116,6 @@ export class JobAttemptsRepository {
     if (held.count === 0) throw new LeaseLostError(lease.jobId, lease.attempt);
   }
 
-  private async event(
-    tx: Tx,
-    teamId: string,
-    jobId: string,
-    type: string,
-    message: string,
-    data?: Prisma.InputJsonValue,
-  ) {
-    await tx.jobEvent.create({
-      data: { teamId, jobId, type, message: message.slice(0, 2000), ...(data === undefined ? {} : { data }) },
-    });
-    await tx.$executeRaw`SELECT pg_notify(${JOB_EVENTS_CHANNEL}, ${jobId})`;
-  }
-
   /** A batch of step metrics; a step trained again after a resume replaces its row. */
   async recordMetrics(lease: Lease, rows: MetricRow[]): Promise<void> {
     const last = rows.at(-1);
@@ -140,7 +124,7 @@ export class JobAttemptsRepository {
       await this.fence(tx, lease, { step: last.step, epoch: last.epoch, latestMetrics: { ...last } });
       await tx.jobMetric.deleteMany({ where: { jobId: lease.jobId, step: { in: rows.map((r) => r.step) } } });
       await tx.jobMetric.createMany({ data: rows.map((r) => ({ ...r, jobId: lease.jobId, attempt: lease.attempt })) });
-      await this.event(tx, lease.teamId, lease.jobId, 'metrics', `steps ${rows[0]!.step}–${last.step}`, {
+      await recordJobEvent(tx, lease.teamId, lease.jobId, 'metrics', `steps ${rows[0]!.step}–${last.step}`, {
         metrics: rows.map((r) => ({ ...r })),
       });
     });
@@ -162,7 +146,7 @@ export class JobAttemptsRepository {
           sizeBytes: checkpoint.sizeBytes,
         },
       });
-      await this.event(tx, lease.teamId, lease.jobId, 'checkpoint', `checkpoint at step ${checkpoint.step}`, {
+      await recordJobEvent(tx, lease.teamId, lease.jobId, 'checkpoint', `checkpoint at step ${checkpoint.step}`, {
         step: checkpoint.step,
         epoch: checkpoint.epoch,
         sizeBytes: Number(checkpoint.sizeBytes),
@@ -171,7 +155,7 @@ export class JobAttemptsRepository {
   }
 
   async addEvent(lease: Lease, type: string, message: string, data?: Prisma.InputJsonValue): Promise<void> {
-    await this.prisma.$transaction(async (tx) => this.event(tx, lease.teamId, lease.jobId, type, message, data));
+    await this.prisma.$transaction(async (tx) => recordJobEvent(tx, lease.teamId, lease.jobId, type, message, data));
   }
 
   /** RUNNING (or CANCELLING: the run finished first) → SUCCEEDED with its encoder, atomically. */
@@ -187,10 +171,17 @@ export class JobAttemptsRepository {
       if (evaluation !== null) {
         await tx.evaluation.create({ data: { ...evaluation, teamId: lease.teamId, encoderId: encoder.id } });
       }
-      await this.event(tx, lease.teamId, lease.jobId, 'status', `SUCCEEDED at step ${endStep}; encoder ${encoder.id}`, {
-        status: 'SUCCEEDED',
-        encoderId: encoder.id,
-      });
+      await recordJobEvent(
+        tx,
+        lease.teamId,
+        lease.jobId,
+        'status',
+        `SUCCEEDED at step ${endStep}; encoder ${encoder.id}`,
+        {
+          status: 'SUCCEEDED',
+          encoderId: encoder.id,
+        },
+      );
     });
   }
 
@@ -208,7 +199,7 @@ export class JobAttemptsRepository {
       if (end.outcome === 'cancelled' || job.status === 'CANCELLING') status = 'CANCELLED';
       else if (end.outcome === 'released') status = 'QUEUED';
       else if (end.final === true) status = 'FAILED';
-      else status = (await this.failures(tx, lease.jobId)) + 1 < job.maxAttempts ? 'QUEUED' : 'FAILED';
+      else status = (await countSpentAttempts(tx, lease.jobId)) + 1 < job.maxAttempts ? 'QUEUED' : 'FAILED';
       const reason = end.outcome === 'failed' ? end.error : null;
       await this.fence(tx, lease, {
         status,
@@ -220,65 +211,13 @@ export class JobAttemptsRepository {
         where: { jobId_number: { jobId: lease.jobId, number: lease.attempt } },
         data: { status: attemptStatus, endStep: end.endStep, endedAt: now, error: reason },
       });
-      await this.event(tx, lease.teamId, lease.jobId, 'status', describeEnd(status, lease.attempt, end), {
+      await recordJobEvent(tx, lease.teamId, lease.jobId, 'status', describeEnd(status, lease.attempt, end), {
         status,
         attempt: lease.attempt,
         ...(reason === null ? {} : { error: reason }),
       });
       return status;
     });
-  }
-
-  private failures(tx: Tx, jobId: string): Promise<number> {
-    return tx.jobAttempt.count({ where: { jobId, status: { in: ['FAILED', 'LOST'] } } });
-  }
-
-  /**
-   * Jobs whose holder stopped heartbeating before `cutoff`: the attempt is LOST, the job goes back
-   * to the queue (or FAILED once its attempts are spent, or CANCELLED if a cancel was pending).
-   * Returns the jobs put back on the queue.
-   */
-  async reclaimStale(cutoff: Date): Promise<{ jobId: string; accelerator: 'CPU' | 'GPU'; priority: number }[]> {
-    const stale = await this.prisma.job.findMany({
-      where: { status: { in: HOLDING }, heartbeatAt: { lt: cutoff } },
-      select: { id: true },
-      take: 100,
-    });
-    const requeued = [];
-    for (const { id } of stale) {
-      const job = await this.prisma.$transaction(async (tx) => {
-        const j = await tx.job.findUniqueOrThrow({ where: { id } });
-        if (!HOLDING.includes(j.status) || j.heartbeatAt === null || j.heartbeatAt >= cutoff) return null;
-        const lost = (await this.failures(tx, id)) + 1;
-        const status: JobStatus = j.status === 'CANCELLING' ? 'CANCELLED' : lost < j.maxAttempts ? 'QUEUED' : 'FAILED';
-        const reason = `its worker stopped responding ${lost} time(s) (${j.maxAttempts} attempts allowed)`;
-        const now = new Date();
-        const moved = await tx.job.updateMany({
-          where: { id, attemptCount: j.attemptCount, status: j.status },
-          data: {
-            status,
-            workerId: null,
-            ...(status === 'QUEUED' ? {} : { finishedAt: now }),
-            ...(status === 'FAILED' ? { failureReason: reason } : {}),
-          },
-        });
-        if (moved.count === 0) return null;
-        await tx.jobAttempt.updateMany({
-          where: { jobId: id, number: j.attemptCount, status: 'RUNNING' },
-          data: { status: 'LOST', endedAt: now, error: 'worker stopped heartbeating', endStep: j.step },
-        });
-        const message =
-          status === 'QUEUED'
-            ? `QUEUED: attempt ${j.attemptCount} lost its worker; resuming from the last checkpoint`
-            : status === 'FAILED'
-              ? `FAILED: ${reason}`
-              : 'CANCELLED: its worker stopped responding while cancelling';
-        await this.event(tx, j.teamId, id, 'status', message, { status, attempt: j.attemptCount });
-        return status === 'QUEUED' ? j : null;
-      });
-      if (job !== null) requeued.push({ jobId: job.id, accelerator: job.accelerator, priority: job.priority });
-    }
-    return requeued;
   }
 
   /** The dataset a job trains on, as long as it exists and is READY. */
@@ -292,10 +231,6 @@ export class JobAttemptsRepository {
 
   async latestMetrics(jobId: string): Promise<unknown> {
     return (await this.prisma.job.findUnique({ where: { id: jobId }, select: { latestMetrics: true } }))?.latestMetrics;
-  }
-
-  latestCheckpoint(jobId: string): Promise<CheckpointRecord | null> {
-    return this.prisma.checkpoint.findFirst({ where: { jobId }, orderBy: { step: 'desc' } });
   }
 }
 

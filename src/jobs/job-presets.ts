@@ -20,16 +20,21 @@ const PAPER_VIEWS = {
   strong: [{ size: 96, scale: [0.086, 0.429] }],
 } satisfies TrainConfigInput['views'];
 
+/** The paper's ImageNet run apart from β and the views. */
+const PAPER_RUN = {
+  encoder: { architecture: 'resnet50', smallImageStem: false, baseWidth: 64, projectionDim: 128 },
+  batchSize: 256,
+  epochs: 200,
+  queueSize: 65_536,
+} satisfies TrainConfigInput;
+
 export const JOB_PRESETS = {
   'resnet50-paper': {
     description: "The paper's ImageNet setting: ResNet-50, batch 256, 200 epochs, queue 65536, β = 1, 224/96 px views",
     accelerator: 'GPU',
     checkpointEvery: 1000,
     config: {
-      encoder: { architecture: 'resnet50', smallImageStem: false, baseWidth: 64, projectionDim: 128 },
-      batchSize: 256,
-      epochs: 200,
-      queueSize: 65_536,
+      ...PAPER_RUN,
       beta: 1,
       views: PAPER_VIEWS,
     },
@@ -40,10 +45,7 @@ export const JOB_PRESETS = {
     accelerator: 'GPU',
     checkpointEvery: 1000,
     config: {
-      encoder: { architecture: 'resnet50', smallImageStem: false, baseWidth: 64, projectionDim: 128 },
-      batchSize: 256,
-      epochs: 200,
-      queueSize: 65_536,
+      ...PAPER_RUN,
       beta: 0,
       views: { key: PAPER_VIEWS.key, weak: PAPER_VIEWS.weak, strong: [] },
     },

@@ -4,7 +4,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { LOGGER } from '../common/logger.module.js';
 import type { Logger } from '../common/logger.js';
 import { JobQueue } from '../queue/job-queue.js';
-import { JobAttemptsRepository } from './job-attempts.repository.js';
+import { StaleJobsRepository } from './stale-jobs.repository.js';
 import { trainMessage } from './job-dispatch.js';
 
 /**
@@ -18,7 +18,7 @@ export class JobReconciler implements OnApplicationBootstrap, OnApplicationShutd
   private running: Promise<void> | undefined;
 
   constructor(
-    private readonly attempts: JobAttemptsRepository,
+    private readonly staleJobs: StaleJobsRepository,
     private readonly queue: JobQueue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -39,7 +39,7 @@ export class JobReconciler implements OnApplicationBootstrap, OnApplicationShutd
   async pass(): Promise<void> {
     try {
       const cutoff = new Date(Date.now() - this.config.jobs.leaseMs);
-      for (const job of await this.attempts.reclaimStale(cutoff)) {
+      for (const job of await this.staleJobs.reclaim(cutoff)) {
         this.logger.warn({ jobId: job.jobId }, 'worker lost; job put back on the queue');
         await this.queue.send(...trainMessage({ id: job.jobId, accelerator: job.accelerator, priority: job.priority }));
       }

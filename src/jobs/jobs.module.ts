@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
 import { DatasetsModule } from '../datasets/datasets.module.js';
-import { JobAttemptsRepository } from './job-attempts.repository.js';
+import { StaleJobsRepository } from './stale-jobs.repository.js';
 import { JOB_EVENT_FEED_OPTIONS, JobEventFeed, type JobEventFeedOptions } from './job-event-feed.js';
 import { JobEventsController } from './job-events.controller.js';
 import { JobReconciler } from './job-reconciler.js';
@@ -13,7 +13,7 @@ import { JobsService } from './jobs.service.js';
 @Module({
   imports: [AuthModule, DatasetsModule],
   controllers: [JobsController, JobEventsController, JobsGrpc],
-  providers: [JobsRepository, JobAttemptsRepository, JobsService, JobReconciler, JobEventFeed],
+  providers: [JobsRepository, StaleJobsRepository, JobsService, JobReconciler, JobEventFeed],
   exports: [JobsService],
 })
 export class JobsModule {

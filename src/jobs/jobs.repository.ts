@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PRISMA } from '../db/database.module.js';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { Accelerator, JobStatus } from '../generated/prisma/enums.js';
-import { JOB_EVENTS_CHANNEL } from './job-events-channel.js';
+import { recordStatus } from './job-history.js';
 
 export type { JobStatus };
 
@@ -38,11 +38,6 @@ export interface NewJob {
   requestHash: string | null;
 }
 
-/** Live streams of the job wake up at commit (the same channel the workers notify). */
-async function notifyFollowers(tx: Prisma.TransactionClient, jobId: string): Promise<void> {
-  await tx.$executeRaw`SELECT pg_notify(${JOB_EVENTS_CHANNEL}, ${jobId})`;
-}
-
 /** The API's view of jobs: everything read or written on behalf of a team. */
 @Injectable()
 export class JobsRepository {
@@ -52,16 +47,7 @@ export class JobsRepository {
   create(teamId: string, job: NewJob): Promise<JobRecord> {
     return this.prisma.$transaction(async (tx) => {
       const created = await tx.job.create({ data: { ...job, teamId } });
-      await tx.jobEvent.create({
-        data: {
-          teamId,
-          jobId: job.id,
-          type: 'status',
-          message: 'QUEUED: waiting for a free worker',
-          data: { status: 'QUEUED' },
-        },
-      });
-      await notifyFollowers(tx, job.id);
+      await recordStatus(tx, { teamId, jobId: job.id }, 'QUEUED', 'QUEUED: waiting for a free worker');
       return created;
     });
   }
@@ -104,16 +90,7 @@ export class JobsRepository {
         data: { status: 'CANCELLED', cancelRequestedAt: now, finishedAt: now },
       });
       if (queued.count === 1) {
-        await tx.jobEvent.create({
-          data: {
-            teamId,
-            jobId: id,
-            type: 'status',
-            message: 'CANCELLED before it started',
-            data: { status: 'CANCELLED' },
-          },
-        });
-        await notifyFollowers(tx, id);
+        await recordStatus(tx, { teamId, jobId: id }, 'CANCELLED', 'CANCELLED before it started');
         return 'cancelled';
       }
       const running = await tx.job.updateMany({
@@ -121,16 +98,8 @@ export class JobsRepository {
         data: { status: 'CANCELLING', cancelRequestedAt: now },
       });
       if (running.count === 1) {
-        await tx.jobEvent.create({
-          data: {
-            teamId,
-            jobId: id,
-            type: 'status',
-            message: 'CANCELLING: the worker stops after the current step and keeps a checkpoint',
-            data: { status: 'CANCELLING' },
-          },
-        });
-        await notifyFollowers(tx, id);
+        const message = 'CANCELLING: the worker stops after the current step and keeps a checkpoint';
+        await recordStatus(tx, { teamId, jobId: id }, 'CANCELLING', message);
         return 'cancelling';
       }
       return 'finished';
