@@ -51,6 +51,7 @@ const program = new Command('clsa-pretrain')
   .option('--seed <n>', 'seed of every random choice in the run', integer('--seed'), 0)
   .addOption(new Option('--backend <name>', 'tensor backend').choices(TENSOR_BACKEND_PREFERENCES).default('auto'))
   .option('--workers <n>', 'augmentation worker threads', integer('--workers'), 1)
+  .option('--threads <n>', 'threads of the wasm tensor backend (default: every core)', integer('--threads'))
   .option('--checkpoint <file>', 'checkpoint file to keep up to date')
   .option('--checkpoint-every <n>', 'steps between checkpoints', integer('--checkpoint-every'), 100)
   .option('--resume <file>', 'continue the run saved in this checkpoint');
@@ -70,7 +71,9 @@ async function run(): Promise<void> {
   if (!existsSync(images)) throw new Error(`--images: ${images} does not exist`);
   const source = existsSync(path.join(images, SHARD_INDEX_PATH)) ? localShardSource(images) : imageFolderSource(images);
   const log = (message: string): void => void process.stderr.write(`${message}\n`);
-  await selectBackend(o.backend as TensorBackendPreference, (m) => log(`tensor backend: ${m}`));
+  await selectBackend(o.backend as TensorBackendPreference, (m) => log(`tensor backend: ${m}`), {
+    threads: o.threads as number | undefined,
+  });
   const size = o.imageSize as number;
   const config = {
     seed: o.seed,

@@ -25,7 +25,9 @@ async function main(): Promise<void> {
     throw new ConfigError(['DATABASE_URL is required: a worker joins the Postgres of an API server']);
   }
   const { worker: settings, leaseMs } = config.jobs;
-  const backend = await selectBackend(settings.tensorBackend, (m) => logger.info(`tensor backend: ${m}`));
+  const backend = await selectBackend(settings.tensorBackend, (m) => logger.info(`tensor backend: ${m}`), {
+    threads: settings.tensorThreads,
+  });
   const prisma = createPrismaClient(config.database.url, 4);
   // A worker never hands out links, but the filesystem store wants its key all the same.
   const signingKey = config.storage.kind === 'filesystem' ? await storageSigningKey(config.stateDir) : Buffer.alloc(0);

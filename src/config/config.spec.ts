@@ -42,7 +42,13 @@ describe('loadConfig', () => {
     expect(loadConfig({}).jobs).toEqual({
       leaseMs: 30_000,
       embeddedWorkers: 1,
-      worker: { accelerator: 'CPU', name: undefined, tensorBackend: 'auto', augmentThreads: 1 },
+      worker: {
+        accelerator: 'CPU',
+        name: undefined,
+        tensorBackend: 'auto',
+        augmentThreads: 1,
+        tensorThreads: undefined,
+      },
     });
     expect(loadConfig({ DATABASE_URL: 'postgres://db/clsa' }).jobs.embeddedWorkers).toBe(0);
     const config = loadConfig({
@@ -53,19 +59,33 @@ describe('loadConfig', () => {
       WORKER_NAME: 'gpu-node-7',
       TENSOR_BACKEND: 'tensorflow',
       AUGMENT_THREADS: '6',
+      TENSOR_THREADS: '3',
     });
     expect(config.jobs).toEqual({
       leaseMs: 5000,
       embeddedWorkers: 2,
-      worker: { accelerator: 'GPU', name: 'gpu-node-7', tensorBackend: 'tensorflow', augmentThreads: 6 },
+      worker: {
+        accelerator: 'GPU',
+        name: 'gpu-node-7',
+        tensorBackend: 'tensorflow',
+        augmentThreads: 6,
+        tensorThreads: 3,
+      },
     });
     expect(
-      problems({ JOB_LEASE_SECONDS: '1', EMBEDDED_WORKERS: '17', WORKER_ACCELERATOR: 'TPU', TENSOR_BACKEND: 'cuda' }),
+      problems({
+        JOB_LEASE_SECONDS: '1',
+        EMBEDDED_WORKERS: '17',
+        WORKER_ACCELERATOR: 'TPU',
+        TENSOR_BACKEND: 'cuda',
+        TENSOR_THREADS: '0',
+      }),
     ).toEqual([
       'JOB_LEASE_SECONDS must be between 2 and 3600 (got "1")',
       'EMBEDDED_WORKERS must be between 0 and 16 (got "17")',
       'WORKER_ACCELERATOR must be CPU or GPU (got "TPU")',
       'TENSOR_BACKEND must be auto, tensorflow, wasm or cpu (got "cuda")',
+      'TENSOR_THREADS must be between 1 and 64 (got "0")',
     ]);
   });
 

@@ -71,6 +71,12 @@ const envSchema = z
       .min(0, 'must be between 0 and 64 (0 augments on the training thread)')
       .max(64, 'must be between 0 and 64 (0 augments on the training thread)')
       .default(1),
+    TENSOR_THREADS: z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(1, 'must be between 1 and 64')
+      .max(64, 'must be between 1 and 64')
+      .optional(),
   })
   .superRefine((env, ctx) => {
     if (env.S3_ENDPOINT === undefined) return;
@@ -114,6 +120,8 @@ export interface JobSettings {
     name: string | undefined;
     tensorBackend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
     augmentThreads: number;
+    /** Threads of the wasm tensor backend; undefined: every core. */
+    tensorThreads: number | undefined;
   };
 }
 
@@ -203,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         name: e.WORKER_NAME,
         tensorBackend: e.TENSOR_BACKEND,
         augmentThreads: e.AUGMENT_THREADS,
+        tensorThreads: e.TENSOR_THREADS,
       },
     },
   };

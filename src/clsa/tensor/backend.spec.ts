@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 
 import { describe, expect, it } from 'vitest';
 
@@ -37,9 +38,11 @@ describe('selectBackend', () => {
     expect(lines).toEqual([`chose cpu: ${chosen.reason}`]);
   });
 
-  it('loads the SIMD wasm build when asked, with the filter gradient wasm lacks', async () => {
+  it('loads the SIMD wasm build when asked, on every core, with the filter gradient wasm lacks', async () => {
     const chosen = await selectBackend('wasm');
-    expect(chosen).toEqual({ name: 'wasm', reason: expect.stringMatching(/SIMD build, single-threaded/) as unknown });
+    const threads = Math.min(availableParallelism(), 8);
+    const build = threads > 1 ? `threaded SIMD build, ${threads} threads` : 'SIMD build, single-threaded';
+    expect(chosen).toEqual({ name: 'wasm', reason: expect.stringContaining(`(${build};`) as unknown });
     expect(tf.getBackend()).toBe('wasm');
     expect(stockKernel('Conv2DBackpropFilter', 'wasm')).toBeUndefined();
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
@@ -71,6 +74,15 @@ describe('selectBackend', () => {
       /^tensor backend 'tensorflow' could not be loaded \(tried @tensorflow\/tfjs-node-gpu .+; @tensorflow\/tfjs-node .+\); allowed are auto, tensorflow, wasm, cpu/,
     );
   });
+
+  it.each([0, 1.5, Number.NaN])(
+    'refuses a thread count that is not a whole number of at least 1 (%s)',
+    async (threads) => {
+      await expect(selectBackend('wasm', undefined, { threads })).rejects.toThrow(
+        `tensor threads must be a whole number of at least 1, got ${threads}`,
+      );
+    },
+  );
 
   it.each(['gpu', 'toString', ''])('refuses a name it does not know (%j), listing the allowed ones', async (name) => {
     await expect(selectBackend(name as TensorBackendPreference)).rejects.toThrow(

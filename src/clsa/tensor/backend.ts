@@ -1,9 +1,11 @@
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, sep } from 'node:path';
 
 import * as tf from '../tf.js';
 
 import { registerClsaKernels } from './kernels.js';
+import { registerThreadedWasm, wasmThreadCount } from './wasm-threads.js';
 
 export type TensorBackendName = 'tensorflow' | 'wasm' | 'cpu';
 export type TensorBackendPreference = 'auto' | TensorBackendName;
@@ -13,6 +15,14 @@ export interface SelectedBackend {
   reason: string;
 }
 
+export interface BackendOptions {
+  /**
+   * Threads for the wasm backend's kernels (the calling thread among them); by default every
+   * core, as PyTorch does. Fixed when the backend first initialises in a process.
+   */
+  threads?: number;
+}
+
 export const TENSOR_BACKEND_PREFERENCES: readonly TensorBackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
 interface Candidate {
@@ -20,7 +30,7 @@ interface Candidate {
   /** What is tried, in the words a log reader needs: the npm package. */
   source: string;
   /** Imports the package so that it registers its backend; returns a detail for the log. */
-  load: () => Promise<string>;
+  load: (options: Required<BackendOptions>) => Promise<string>;
 }
 
 /**
@@ -37,15 +47,23 @@ function wasmBinaryFolder(): string {
   return dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm')) + sep;
 }
 
-async function loadWasm(): Promise<string> {
+async function loadWasm({ threads }: Required<BackendOptions>): Promise<string> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   // Takes effect at initialisation (a repeat after it is harmless); refused after a failed one.
   wasm.setWasmPaths(wasmBinaryFolder());
-  // Node has SIMD but no wasm threads for tfjs, so this picks the single-threaded SIMD build.
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  return simd === true
-    ? 'SIMD build, single-threaded'
-    : 'no wasm SIMD in this runtime: the plain build, single-threaded';
+  if (simd !== true) return 'no wasm SIMD in this runtime: the plain build, single-threaded';
+  let note = '';
+  if (threads > 1 && tf.engine().registry.wasm === undefined) {
+    const restoreStock = await registerThreadedWasm(threads);
+    if (!(await tf.setBackend('wasm'))) {
+      restoreStock();
+      note = ' (the threaded build failed to start)';
+    }
+  }
+  if (!(await tf.setBackend('wasm'))) throw new Error(`the 'wasm' backend failed to initialise`);
+  const running = await wasmThreadCount();
+  return running > 1 ? `threaded SIMD build, ${running} threads` : `SIMD build, single-threaded${note}`;
 }
 
 async function loadCpu(): Promise<string> {
@@ -82,8 +100,8 @@ function failure(candidate: Candidate, error: unknown): string {
 }
 
 /** Loads, activates and equips one candidate; throws with the reason it cannot be used. */
-async function activate(candidate: Candidate): Promise<string> {
-  const detail = await candidate.load();
+async function activate(candidate: Candidate, options: Required<BackendOptions>): Promise<string> {
+  const detail = await candidate.load(options);
   // A package built against another copy of tfjs-core registers its backend over there.
   if ((tf.findBackendFactory(candidate.backend) as unknown) == null) {
     throw new Error(`loaded, but no '${candidate.backend}' backend reached @tensorflow/tfjs-core ${tf.version_core}`);
@@ -108,6 +126,7 @@ function choiceReason(preference: TensorBackendPreference, failures: string[]): 
 export async function selectBackend(
   preference: TensorBackendPreference,
   log: (msg: string) => void = () => undefined,
+  { threads = availableParallelism() }: BackendOptions = {},
 ): Promise<SelectedBackend> {
   // The preference comes from configuration: refuse anything else, including Object's own keys.
   if (!TENSOR_BACKEND_PREFERENCES.includes(preference)) {
@@ -115,10 +134,13 @@ export async function selectBackend(
       `unknown tensor backend '${String(preference)}': allowed are ${TENSOR_BACKEND_PREFERENCES.join(', ')}`,
     );
   }
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new Error(`tensor threads must be a whole number of at least 1, got ${String(threads)}`);
+  }
   const failures: string[] = [];
   for (const candidate of CANDIDATES[preference]) {
     try {
-      const detail = await activate(candidate);
+      const detail = await activate(candidate, { threads });
       const reason = `${candidate.source} (${detail}); ${choiceReason(preference, failures)}`;
       log(`chose ${candidate.backend}: ${reason}`);
       return { name: candidate.backend, reason };
