@@ -146,6 +146,39 @@ describe('batchNorm', () => {
     });
   });
 
+  it('gives γ and β the gradients of the naive version (central differences), per group', () => {
+    const rng = Rng.fromSeed(5);
+    const shape = [4, 2, 2, 3];
+    const data = Array.from({ length: 48 }, () => Math.fround(rng.uniform(-2, 2)));
+    const w = Array.from({ length: 48 }, () => Math.fround(rng.uniform(-2, 2)));
+    const gamma = [1.5, -0.5, 0.7];
+    const beta = [0.2, 0, -1];
+    const x = tf.tensor4d(data, shape as [number, number, number, number]);
+    const running = state(gamma, beta, [0, 0, 0], [1, 1, 1]);
+    const loss = (g: tf.Tensor, b: tf.Tensor) => {
+      const bn = batchNorm(
+        x,
+        { ...running, gamma: g as tf.Tensor1D, beta: b as tf.Tensor1D },
+        { training: true, groups: 2 },
+      );
+      return tf.sum(tf.mul(bn.y, tf.tensor(w, shape)));
+    };
+    const [dGamma, dBeta] = tf
+      .grads(loss)([tf.tensor1d(gamma), tf.tensor1d(beta)])
+      .map(values);
+    const naive = (g: number[], b: number[]) =>
+      naiveTraining(data, shape, { gamma: g, beta: b }, 2).y.reduce((a, y, i) => a + y * (w[i] ?? NaN), 0);
+    const h = 1e-6;
+    const shift = (v: number[], i: number, d: number) => v.map((u, j) => (j === i ? u + d : u));
+    gamma.forEach((_, i) => {
+      expect(dGamma?.[i]).toBeCloseTo(
+        (naive(shift(gamma, i, h), beta) - naive(shift(gamma, i, -h), beta)) / (2 * h),
+        3,
+      );
+      expect(dBeta?.[i]).toBeCloseTo((naive(gamma, shift(beta, i, h)) - naive(gamma, shift(beta, i, -h))) / (2 * h), 3);
+    });
+  });
+
   it('rejects groups that do not divide the batch and single-value statistics', () => {
     const s = state([1], [0], [0], [1]);
     const x = tf.zeros<tf.Rank.R4>([4, 1, 1, 1]);
