@@ -48,6 +48,25 @@ module.exports = {
       },
     },
     {
+      name: 'console-is-a-plain-http-client',
+      comment: 'The web console runs in the browser and uses the public REST API only, like any other client.',
+      severity: 'error',
+      from: { path: '^src/console/' },
+      to: {
+        path: [
+          '^src/(?!console/)',
+          '^node_modules/(@nestjs|@prisma|minio|pg-boss|pg|fastify|@fastify|@grpc|prom-client|@tensorflow|sharp)/',
+        ],
+      },
+    },
+    {
+      name: 'server-does-not-load-the-console',
+      comment: 'The server serves the console as built static files; it never imports its sources.',
+      severity: 'error',
+      from: { path: '^src/(?!console/)' },
+      to: { path: '^src/console/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'src/generated/', 'src/console/', 'coverage/', '*.cjs'] },
+  { ignores: ['dist/', 'node_modules/', 'src/generated/', 'coverage/', 'test-results/', '*.cjs'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -41,6 +41,11 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // The web console runs in the browser and is type-checked with its own tsconfig (DOM, JSX).
+    files: ['src/console/**/*.{ts,tsx}'],
+    languageOptions: { globals: globals.browser },
   },
   {
     files: ['**/*.spec.ts', 'test/**/*.ts', 'bench/**/*.ts'],

@@ -7,6 +7,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import fastifyMultipart from '@fastify/multipart';
 import { AppModule, type AppRuntime } from './app.module.js';
+import { serveConsole } from './console-host.js';
 import { NestPinoLogger } from './common/logger.js';
 import { findProjectRoot } from './common/project-root.js';
 import { requestIdFrom } from './common/request-id.js';
@@ -82,6 +83,9 @@ export async function startApp(
   });
   await instrument(app, runtime);
   documentApi(app);
+  if (!(await serveConsole(app.getHttpAdapter().getInstance()))) {
+    runtime.logger.warn('the web console is not built (npm run build:console); / says so');
+  }
   const { grpc, http } = runtime.config;
   const grpcPort = grpc.port === 0 ? await freePort(grpc.host) : grpc.port;
   const grpcAddress = `${grpc.host}:${grpcPort}`;
