@@ -2,8 +2,10 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module.js';
 import { DatasetsModule } from './datasets/datasets.module.js';
+import { EmbeddingsModule } from './embeddings/embeddings.module.js';
 import { EncodersModule } from './encoders/encoders.module.js';
 import { EvaluationsModule } from './evaluations/evaluations.module.js';
+import { ExportsModule } from './exports/exports.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { AppExceptionFilter } from './common/exception-filters.js';
 import { LoggerModule } from './common/logger.module.js';
@@ -49,6 +51,8 @@ export class AppModule {
         JobsModule.forRoot({ databaseUrl: runtime.databaseUrl }),
         EncodersModule,
         EvaluationsModule,
+        EmbeddingsModule,
+        ExportsModule,
       ],
       controllers: [HealthController, StorageController],
       providers: [

@@ -48,6 +48,12 @@ async function instrument(app: NestFastifyApplication, runtime: AppRuntime): Pro
       reply.elapsedTime / 1000,
     );
   });
+  // Embedding requests carry images (base64 in JSON): their own, larger body limit.
+  fastify.addHook('onRoute', (route) => {
+    if (route.method === 'POST' && route.url.endsWith('/embeddings')) {
+      route.bodyLimit = runtime.config.embeddings.maxRequestBytes;
+    }
+  });
   // JSON endpoints answer 415 to text rather than failing validation on a string.
   fastify.removeContentTypeParser('text/plain');
   // Uploads arrive as raw streams; handlers read them without buffering.
@@ -96,7 +102,13 @@ export async function startApp(
       options: {
         url: grpcAddress,
         package: 'clsa.v1',
-        protoPath: ['clsa/v1/teams.proto', 'clsa/v1/api_keys.proto', 'clsa/v1/datasets.proto', 'clsa/v1/jobs.proto'],
+        protoPath: [
+          'clsa/v1/teams.proto',
+          'clsa/v1/api_keys.proto',
+          'clsa/v1/datasets.proto',
+          'clsa/v1/jobs.proto',
+          'clsa/v1/embeddings.proto',
+        ],
         loader: {
           includeDirs: [protoRoot],
           keepCase: false,

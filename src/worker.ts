@@ -11,6 +11,7 @@ import { createLogger } from './common/logger.js';
 import { ConfigError, loadConfig } from './config/config.js';
 import { createPrismaClient } from './db/prisma-client.js';
 import { EvaluationsRepository } from './evaluations/evaluations.repository.js';
+import { ExportsRepository } from './exports/exports.repository.js';
 import { JobAttemptsRepository } from './jobs/job-attempts.repository.js';
 import { TrainingWorker } from './jobs/worker/training-worker.js';
 import { WorkersRepository } from './jobs/workers.repository.js';
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
     new WorkersRepository(prisma),
     new JobAttemptsRepository(prisma),
     new EvaluationsRepository(prisma),
+    new ExportsRepository(prisma),
     queue,
     store,
     logger,

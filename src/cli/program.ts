@@ -2,8 +2,11 @@ import { Command, CommanderError } from 'commander';
 import type { CliConfig } from './config.js';
 import { registerDatasetCommands } from './datasets-commands.js';
 import { DatasetsApi } from './datasets-api.js';
+import { registerEmbedCommands } from './embed-commands.js';
 import { registerEncoderCommands } from './encoders-commands.js';
 import { CliError, describeError } from './errors.js';
+import { ExportsApi } from './exports-api.js';
+import { registerExportCommands } from './exports-commands.js';
 import { HttpClient } from './http-client.js';
 import { JobEndedError } from './job-watch.js';
 import { EncodersApi, JobsApi } from './jobs-api.js';
@@ -53,6 +56,8 @@ export function buildProgram(io: CliIo): Command {
   };
   registerJobCommands(program, jobs);
   registerEncoderCommands(program, jobs);
+  registerEmbedCommands(program, { stdout: io.stdout, stderr: io.stderr, http });
+  registerExportCommands(program, { ...jobs, exports: () => new ExportsApi(http()) });
   return program;
 }
 

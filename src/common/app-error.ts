@@ -23,6 +23,7 @@ export const errorCodes = {
   UNSUPPORTED_MEDIA_TYPE: { http: 415, grpc: GrpcStatus.INVALID_ARGUMENT },
   RATE_LIMITED: { http: 429, grpc: GrpcStatus.RESOURCE_EXHAUSTED },
   UNAVAILABLE: { http: 503, grpc: GrpcStatus.UNAVAILABLE },
+  TIMEOUT: { http: 504, grpc: GrpcStatus.DEADLINE_EXCEEDED },
   INTERNAL: { http: 500, grpc: GrpcStatus.INTERNAL },
 } as const satisfies Record<string, { http: number; grpc: GrpcStatus }>;
 
@@ -36,6 +37,9 @@ export interface ErrorBody {
 }
 
 export class AppError extends Error {
+  /** When to try again (RATE_LIMITED): sent as Retry-After over HTTP and `retry-after` metadata over gRPC. */
+  retryAfterSeconds?: number;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -43,6 +47,12 @@ export class AppError extends Error {
   ) {
     super(message);
     this.name = 'AppError';
+  }
+
+  static retryLater(message: string, retryAfterSeconds: number): AppError {
+    const error = new AppError('RATE_LIMITED', message);
+    error.retryAfterSeconds = retryAfterSeconds;
+    return error;
   }
 
   toBody(requestId?: string): ErrorBody {

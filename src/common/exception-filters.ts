@@ -28,13 +28,14 @@ export class AppExceptionFilter implements ExceptionFilter {
     }
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const error = this.resolve(exception, request.id);
+    const error = this.resolve(exception, request.id, request.routeOptions.bodyLimit);
+    if (error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
     void reply.status(errorCodes[error.code].http).send({ error: error.toBody(request.id) });
     return undefined;
   }
 
-  private resolve(exception: unknown, requestId: string): AppError {
-    const known = toAppError(exception, this.config.http.bodyLimitBytes);
+  private resolve(exception: unknown, requestId: string, bodyLimit?: number): AppError {
+    const known = toAppError(exception, bodyLimit ?? this.config.http.bodyLimitBytes);
     if (known !== null) return known;
     this.logger.error({ err: exception, requestId }, 'unhandled error');
     return new AppError('INTERNAL', `Internal error; quote request id ${requestId} when reporting it`);

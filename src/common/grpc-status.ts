@@ -7,5 +7,6 @@ export function grpcStatusOf(error: AppError, requestId: string): Partial<Status
   metadata.set('clsa-error-code', error.code);
   metadata.set('x-request-id', requestId);
   if (error.field !== undefined) metadata.set('clsa-error-field', error.field);
+  if (error.retryAfterSeconds !== undefined) metadata.set('retry-after', String(error.retryAfterSeconds));
   return { code: errorCodes[error.code].grpc, details: error.message, metadata };
 }

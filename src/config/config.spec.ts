@@ -116,6 +116,29 @@ describe('loadConfig', () => {
     expect(message).not.toContain('hunter2');
   });
 
+  it('reads the embedding serving settings, in bytes and pixels, and checks them', () => {
+    expect(loadConfig({}).embeddings).toEqual({
+      maxBatch: 32,
+      maxDelayMs: 5,
+      queueLimit: 512,
+      maxItems: 256,
+      maxRequestBytes: 32 * 1024 * 1024,
+      maxImagePixels: 40_000_000,
+      timeoutMs: 30_000,
+      cacheBytes: 1024 * 1024 * 1024,
+    });
+    const config = loadConfig({ EMBED_MAX_BATCH: '8', EMBED_MAX_DELAY_MS: '0', EMBED_CACHE_MB: '64' });
+    expect(config.embeddings).toMatchObject({ maxBatch: 8, maxDelayMs: 0, cacheBytes: 64 * 1024 * 1024 });
+    expect(problems({ EMBED_MAX_BATCH: '0', EMBED_MAX_DELAY_MS: '5000', EMBED_TIMEOUT_MS: '10' })).toEqual([
+      expect.stringMatching(/^EMBED_MAX_BATCH must be between 1 and 1024/),
+      expect.stringMatching(/^EMBED_MAX_DELAY_MS must be between 0 and 1000/),
+      expect.stringMatching(/^EMBED_TIMEOUT_MS must be between 100 and 600000/),
+    ]);
+    expect(problems({ EMBED_QUEUE_LIMIT: '10', EMBED_MAX_ITEMS: '20' })).toEqual([
+      expect.stringMatching(/^EMBED_MAX_ITEMS must be at most EMBED_QUEUE_LIMIT \(10\)/),
+    ]);
+  });
+
   it('strips a trailing slash from PUBLIC_URL', () => {
     expect(loadConfig({ PUBLIC_URL: 'https://clsa.example.com/' }).http.publicUrl).toBe('https://clsa.example.com');
   });

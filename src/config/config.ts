@@ -77,8 +77,28 @@ const envSchema = z
       .min(1, 'must be between 1 and 64')
       .max(64, 'must be between 1 and 64')
       .optional(),
+    EMBED_MAX_BATCH: positiveInt(1024).default(32),
+    EMBED_MAX_DELAY_MS: z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(0, 'must be between 0 and 1000')
+      .max(1000, 'must be between 0 and 1000')
+      .default(5),
+    EMBED_QUEUE_LIMIT: positiveInt(100_000).default(512),
+    EMBED_MAX_ITEMS: positiveInt(100_000).default(256),
+    EMBED_MAX_REQUEST_MB: positiveInt(1024).default(32),
+    EMBED_MAX_IMAGE_MEGAPIXELS: positiveInt(1000).default(40),
+    EMBED_TIMEOUT_MS: positiveInt(600_000).min(100, 'must be between 100 and 600000').default(30_000),
+    EMBED_CACHE_MB: positiveInt(1_000_000).default(1024),
   })
   .superRefine((env, ctx) => {
+    if (env.EMBED_MAX_ITEMS > env.EMBED_QUEUE_LIMIT) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['EMBED_MAX_ITEMS'],
+        message: `must be at most EMBED_QUEUE_LIMIT (${env.EMBED_QUEUE_LIMIT}), or a full request could never be admitted`,
+      });
+    }
     if (env.S3_ENDPOINT === undefined) return;
     for (const key of ['S3_ACCESS_KEY', 'S3_SECRET_KEY', 'S3_BUCKET'] as const) {
       if (env[key] === undefined) {
@@ -108,6 +128,23 @@ export interface AppConfig {
   shutdownGraceMs: number;
   datasets: DatasetLimits;
   jobs: JobSettings;
+  embeddings: EmbeddingSettings;
+}
+
+export interface EmbeddingSettings {
+  /** Dynamic batching: the largest batch, and how long the first waiting image may wait for others. */
+  maxBatch: number;
+  maxDelayMs: number;
+  /** Images in the serving pipeline at once (all encoders); past it requests get 429. */
+  queueLimit: number;
+  /** Images in one request. */
+  maxItems: number;
+  /** Largest request body (JSON with base64 images, or all files of a multipart form). */
+  maxRequestBytes: number;
+  maxImagePixels: number;
+  timeoutMs: number;
+  /** Bytes of loaded encoder tensors kept in memory; least recently used ones are unloaded past it. */
+  cacheBytes: number;
 }
 
 export interface JobSettings {
@@ -213,6 +250,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         augmentThreads: e.AUGMENT_THREADS,
         tensorThreads: e.TENSOR_THREADS,
       },
+    },
+    embeddings: {
+      maxBatch: e.EMBED_MAX_BATCH,
+      maxDelayMs: e.EMBED_MAX_DELAY_MS,
+      queueLimit: e.EMBED_QUEUE_LIMIT,
+      maxItems: e.EMBED_MAX_ITEMS,
+      maxRequestBytes: e.EMBED_MAX_REQUEST_MB * MIB,
+      maxImagePixels: e.EMBED_MAX_IMAGE_MEGAPIXELS * 1_000_000,
+      timeoutMs: e.EMBED_TIMEOUT_MS,
+      cacheBytes: e.EMBED_CACHE_MB * MIB,
     },
   };
 }

@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsUUID } from 'class-validator';
 import { CursorPageQuery } from '../common/page-queries.js';
@@ -30,6 +30,13 @@ export class EncodersController {
   @Get(':id')
   async get(@Caller() caller: Principal, @Param('id') id: string) {
     return encoderView(await this.encoders.get(caller.teamId, id));
+  }
+
+  /** Removes the encoder, its evaluations and its file. WRITE scope. */
+  @Delete(':id')
+  @HttpCode(204)
+  async delete(@Caller() caller: Principal, @Param('id') id: string): Promise<void> {
+    await this.encoders.delete(caller.teamId, id);
   }
 
   @Get(':id/download')

@@ -15,6 +15,12 @@ export class EncodersRepository {
     });
   }
 
+  /** Removes the row (its evaluations go with it); false when there was none of this team's. */
+  async deleteOwn(teamId: string, id: string): Promise<boolean> {
+    const { count } = await this.prisma.encoder.deleteMany({ where: { id, teamId } });
+    return count > 0;
+  }
+
   list(teamId: string, filter: { jobId?: string | undefined; cursor?: string | undefined; limit: number }) {
     return this.prisma.encoder.findMany({
       where: {

@@ -9,6 +9,9 @@ const DOWNLOAD_URL_TTL_S = 3600;
 
 @Injectable()
 export class EncodersService {
+  /** Told of each deleted encoder (the embeddings engine unloads it), without encoders depending on them. */
+  private readonly deletedListeners: ((id: string) => void)[] = [];
+
   constructor(
     private readonly encoders: EncodersRepository,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
@@ -22,6 +25,18 @@ export class EncodersService {
 
   list(teamId: string, filter: { jobId?: string | undefined; cursor?: string | undefined; limit: number }) {
     return this.encoders.list(teamId, filter);
+  }
+
+  /** Removes the encoder, its evaluations and its file; the id then answers NOT_FOUND everywhere. */
+  async delete(teamId: string, id: string): Promise<void> {
+    const encoder = await this.get(teamId, id);
+    if (!(await this.encoders.deleteOwn(teamId, encoder.id))) throw notFound('Encoder', id);
+    for (const listener of this.deletedListeners) listener(encoder.id);
+    await this.store.delete(encoder.objectKey);
+  }
+
+  onDeleted(listener: (id: string) => void): void {
+    this.deletedListeners.push(listener);
   }
 
   /** A short-lived link to the exported safetensors file. */

@@ -13,6 +13,8 @@ export interface JobCatalogue {
   'train.gpu': { jobId: string };
   /** Score an encoder (kNN or linear probe) on a labelled dataset; any worker takes it. */
   evaluate: { evaluationId: string };
+  /** Embed every image of a dataset with an encoder into a .npy and a manifest; any worker takes it. */
+  'embeddings.export': { exportId: string };
 }
 
 export type JobName = keyof JobCatalogue;
@@ -44,4 +46,5 @@ export const jobSettings: Record<JobName, JobSettings> = {
   'train.cpu': { runsIn: 'worker', expireInSeconds: TRAIN_MESSAGE_EXPIRY_S, retryLimit: 0, retryDelay: 0 },
   'train.gpu': { runsIn: 'worker', expireInSeconds: TRAIN_MESSAGE_EXPIRY_S, retryLimit: 0, retryDelay: 0 },
   evaluate: { runsIn: 'worker', expireInSeconds: 6 * 3600, retryLimit: 2, retryDelay: 10 },
+  'embeddings.export': { runsIn: 'worker', expireInSeconds: 12 * 3600, retryLimit: 2, retryDelay: 10 },
 };

@@ -4,13 +4,13 @@
  * centre-cropped to a square (torchvision's Resize + CenterCrop for evaluation), normalised, run
  * through the backbone in eval mode (BatchNorm with running statistics).
  */
-import sharp from 'sharp';
-import { normalizationTable, writeNormalizedHwc, type ChannelStats } from '../data/normalize-hwc.js';
+import type { ChannelStats } from '../data/normalize-hwc.js';
 import { streamSamples } from '../data/sample-stream.js';
 import type { ShardSource } from '../data/shard-source.js';
 import { type ParameterSet, resnetFeatureWidth, resnetForward, type ResNetSpec } from '../model/index.js';
 import * as tf from '../tf.js';
 import type { FeatureSet } from './knn.js';
+import { evalTransform, writeEvalInput } from './preprocess.js';
 
 export interface FeatureOptions {
   readonly inputSize: number;
@@ -24,16 +24,6 @@ export interface FeatureOptions {
 export interface Backbone {
   readonly spec: ResNetSpec;
   readonly params: ParameterSet;
-}
-
-async function evalPixels(image: Buffer, size: number, maxPixels: number) {
-  const { data, info } = await sharp(image, { limitInputPixels: maxPixels })
-    .removeAlpha()
-    .toColourspace('srgb')
-    .resize(size, size, { fit: 'cover', position: 'centre', kernel: 'linear' })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }
 
 function featuresOf(backbone: Backbone, pixels: Float32Array, count: number, size: number): Float32Array {
@@ -53,7 +43,7 @@ export async function extractFeatures(
   const { inputSize: size, batchSize = 64, maxPixels = 50_000_000 } = options;
   const index = await source.readIndex();
   const dim = resnetFeatureWidth(backbone.spec);
-  const table = normalizationTable(options.mean, options.std);
+  const transform = evalTransform(size, maxPixels, options);
   const features = new Float32Array(index.imageCount * dim);
   const labels = new Int32Array(index.imageCount);
   const pixels = new Float32Array(batchSize * size * size * 3);
@@ -66,7 +56,7 @@ export async function extractFeatures(
   };
   for await (const sample of streamSamples(source, index, { seed: 0, epoch: 0, shuffle: false })) {
     labels[done + inBatch] = sample.label ?? -1;
-    writeNormalizedHwc(await evalPixels(sample.image, size, maxPixels), pixels, inBatch * size * size * 3, table);
+    await writeEvalInput(sample.image, transform, pixels, inBatch * size * size * 3);
     inBatch += 1;
     if (inBatch === batchSize) flush();
   }

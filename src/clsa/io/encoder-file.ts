@@ -21,7 +21,13 @@ import {
   resnetLayout,
   type ResNetSpec,
 } from '../model/index.js';
-import { type NamedTensor, readSafetensorsFile, writeSafetensorsFile } from './safetensors.js';
+import {
+  decodeSafetensors,
+  type NamedTensor,
+  readSafetensorsFile,
+  type SafetensorsContent,
+  writeSafetensorsFile,
+} from './safetensors.js';
 
 export const ENCODER_FORMAT = 'clsa-encoder';
 export const ENCODER_VERSION = '1';
@@ -100,7 +106,15 @@ function backboneParameters(spec: ResNetSpec, tensors: Map<string, NamedTensor>,
 }
 
 export async function readEncoderFile(file: string): Promise<LoadedEncoder> {
-  const { tensors, metadata } = await readSafetensorsFile(file);
+  return loadEncoder(await readSafetensorsFile(file), file);
+}
+
+/** The same as readEncoderFile, from the file's bytes (as the object store hands them out); `source` names it in errors. */
+export function readEncoderBuffer(bytes: Buffer, source = 'encoder data'): LoadedEncoder {
+  return loadEncoder(decodeSafetensors(bytes, source), source);
+}
+
+function loadEncoder({ tensors, metadata }: SafetensorsContent, file: string): LoadedEncoder {
   if (metadata.format !== ENCODER_FORMAT) {
     throw new Error(`${file} is not a CLSA encoder (format "${metadata.format ?? 'none'}")`);
   }
@@ -116,7 +130,6 @@ export async function readEncoderFile(file: string): Promise<LoadedEncoder> {
   checkResNetSpec(architecture);
   const inputSize = Number(metadata.inputSize);
   if (!Number.isInteger(inputSize) || inputSize < 1) throw new Error(`${file}: inputSize must be a positive integer`);
-  const params = backboneParameters(architecture, tensors, file);
   const provenance = Object.fromEntries(Object.entries(metadata).filter(([k]) => !RESERVED.has(k)));
   const info: EncoderFileInfo = {
     architecture,
@@ -126,5 +139,6 @@ export async function readEncoderFile(file: string): Promise<LoadedEncoder> {
     embeddingDim: resnetFeatureWidth(architecture),
     provenance,
   };
-  return { info, backbone: { spec: architecture, params } };
+  // Last: the parameters become tensors, which nothing would dispose if a check above failed.
+  return { info, backbone: { spec: architecture, params: backboneParameters(architecture, tensors, file) } };
 }

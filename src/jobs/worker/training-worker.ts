@@ -6,6 +6,8 @@ import os from 'node:os';
 import type { Logger } from '../../common/logger.js';
 import { runEvaluation } from '../../evaluations/evaluation-runner.js';
 import type { EvaluationsRepository } from '../../evaluations/evaluations.repository.js';
+import { runExport } from '../../exports/export-runner.js';
+import type { ExportsRepository } from '../../exports/exports.repository.js';
 import type { JobQueue } from '../../queue/job-queue.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { JobAttemptsRepository } from '../job-attempts.repository.js';
@@ -30,6 +32,7 @@ export class TrainingWorker {
     private readonly workers: WorkersRepository,
     private readonly attempts: JobAttemptsRepository,
     private readonly evaluations: EvaluationsRepository,
+    private readonly exports: ExportsRepository,
     private readonly queue: JobQueue,
     private readonly store: ObjectStore,
     private readonly log: Logger,
@@ -46,17 +49,23 @@ export class TrainingWorker {
       hostname: os.hostname(),
       pid: process.pid,
     });
+    await this.touchHeartbeatFile();
     this.heartbeat = setInterval(
-      () =>
+      () => {
         void this.workers
           .heartbeat(this.workerId)
-          .catch((err: unknown) => this.log.warn({ err }, 'worker heartbeat failed')),
+          .catch((err: unknown) => this.log.warn({ err }, 'worker heartbeat failed'));
+        void this.touchHeartbeatFile();
+      },
       Math.max(1000, this.options.leaseMs / 3),
     );
     const queueName = accelerator === 'GPU' ? 'train.gpu' : 'train.cpu';
     await this.queue.work(queueName, async ({ jobId }) => this.take(jobId));
     await this.queue.work('evaluate', ({ evaluationId }) =>
       runEvaluation(evaluationId, { evaluations: this.evaluations, store: this.store, log: this.log }),
+    );
+    await this.queue.work('embeddings.export', ({ exportId }) =>
+      runExport(exportId, { exports: this.exports, store: this.store, log: this.log }),
     );
     this.log.info({ workerId: this.workerId, queue: queueName, backend }, 'worker ready');
     return this.workerId;
