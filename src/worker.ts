@@ -49,6 +49,7 @@ async function main(): Promise<void> {
       backend: backend.name,
       leaseMs,
       augmentThreads: settings.augmentThreads,
+      ...(settings.heartbeatFile === undefined ? {} : { heartbeatFile: settings.heartbeatFile }),
     },
   );
   let stopping = false;

@@ -48,6 +48,7 @@ describe('loadConfig', () => {
         tensorBackend: 'auto',
         augmentThreads: 1,
         tensorThreads: undefined,
+        heartbeatFile: undefined,
       },
     });
     expect(loadConfig({ DATABASE_URL: 'postgres://db/clsa' }).jobs.embeddedWorkers).toBe(0);
@@ -60,6 +61,7 @@ describe('loadConfig', () => {
       TENSOR_BACKEND: 'tensorflow',
       AUGMENT_THREADS: '6',
       TENSOR_THREADS: '3',
+      WORKER_HEARTBEAT_FILE: '/tmp/clsa-worker-heartbeat',
     });
     expect(config.jobs).toEqual({
       leaseMs: 5000,
@@ -70,6 +72,7 @@ describe('loadConfig', () => {
         tensorBackend: 'tensorflow',
         augmentThreads: 6,
         tensorThreads: 3,
+        heartbeatFile: '/tmp/clsa-worker-heartbeat',
       },
     });
     expect(

@@ -62,6 +62,7 @@ const envSchema = z
       .optional(),
     WORKER_ACCELERATOR: z.enum(['CPU', 'GPU'], { error: 'must be CPU or GPU' }).default('CPU'),
     WORKER_NAME: z.string().min(1).max(200).optional(),
+    WORKER_HEARTBEAT_FILE: z.string().min(1).max(4096).optional(),
     TENSOR_BACKEND: z
       .enum(['auto', 'tensorflow', 'wasm', 'cpu'], { error: 'must be auto, tensorflow, wasm or cpu' })
       .default('auto'),
@@ -159,6 +160,8 @@ export interface JobSettings {
     augmentThreads: number;
     /** Threads of the wasm tensor backend; undefined: every core. */
     tensorThreads: number | undefined;
+    /** A file the worker touches on every heartbeat, for container health checks; none if unset. */
+    heartbeatFile: string | undefined;
   };
 }
 
@@ -249,6 +252,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         tensorBackend: e.TENSOR_BACKEND,
         augmentThreads: e.AUGMENT_THREADS,
         tensorThreads: e.TENSOR_THREADS,
+        heartbeatFile: e.WORKER_HEARTBEAT_FILE,
       },
     },
     embeddings: {

@@ -1,3 +1,7 @@
+import { readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CreatedTeam } from '../../src/auth/teams.service.js';
@@ -47,7 +51,9 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 
 describe('a job trained by a worker process', () => {
   it('runs QUEUED → RUNNING → SUCCEEDED with metrics, checkpoints, events and an encoder with its kNN score', async () => {
-    await spawn();
+    const heartbeatFile = path.join(os.tmpdir(), `clsa-worker-heartbeat-${process.pid}`);
+    await rm(heartbeatFile, { force: true });
+    await spawn({ WORKER_HEARTBEAT_FILE: heartbeatFile });
     const jobId = await createJob(tinyJob(datasetId, 3));
     const job = await waitForJob(app, team, jobId, (j) => ['SUCCEEDED', 'FAILED'].includes(j.status));
     expect(job.status, JSON.stringify(job)).toBe('SUCCEEDED');
@@ -79,6 +85,12 @@ describe('a job trained by a worker process', () => {
     expect(encoders[0].evaluations[0]).toMatchObject({ kind: 'KNN', status: 'SUCCEEDED', datasetId });
     expect(encoders[0].evaluations[0].top1).toBeGreaterThanOrEqual(0);
     expect(encoders[0].evaluations[0].top1).toBeLessThanOrEqual(1);
+
+    // The heartbeat file a container health check reads moves on while the worker idles.
+    const before = Number(await readFile(heartbeatFile, 'utf8'));
+    await sleep(2500);
+    expect(Number(await readFile(heartbeatFile, 'utf8'))).toBeGreaterThan(before);
+    await rm(heartbeatFile, { force: true });
   }, 180_000);
 
   it('a SIGKILLed worker loses its lease; another resumes from the checkpoint and no step is lost', async () => {

@@ -2,6 +2,7 @@
  * A worker process's life: announce itself, take one training job at a time from its
  * accelerator's queue, heartbeat, and on SIGTERM hand the running job back after a checkpoint.
  */
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import type { Logger } from '../../common/logger.js';
 import { runEvaluation } from '../../evaluations/evaluation-runner.js';
@@ -21,6 +22,8 @@ export interface TrainingWorkerOptions {
   backend: string;
   leaseMs: number;
   augmentThreads: number;
+  /** Touched on every heartbeat tick, for a container's health check. */
+  heartbeatFile?: string;
 }
 
 export class TrainingWorker {
@@ -38,6 +41,15 @@ export class TrainingWorker {
     private readonly log: Logger,
     private readonly options: TrainingWorkerOptions,
   ) {}
+
+  /** The file's age tells a health check whether this process's event loop still turns. */
+  private async touchHeartbeatFile(): Promise<void> {
+    const file = this.options.heartbeatFile;
+    if (file === undefined) return;
+    await writeFile(file, `${Date.now()}\n`).catch((err: unknown) =>
+      this.log.warn({ err, file }, 'could not write the heartbeat file'),
+    );
+  }
 
   async start(): Promise<string> {
     const { name, accelerator, backend } = this.options;
