@@ -1,7 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { Caller } from '../auth/auth.decorators.js';
 import type { Principal } from '../auth/principal.js';
+import { DatasetImages } from './dataset-images.js';
 import { CreateDatasetDto, ListDatasetsQuery, PageQuery } from './datasets.dto.js';
 import { DatasetsService } from './datasets.service.js';
 import { datasetView, eventView } from './datasets.views.js';
@@ -10,7 +12,10 @@ import { datasetView, eventView } from './datasets.views.js';
 @ApiBearerAuth()
 @Controller('v1/datasets')
 export class DatasetsController {
-  constructor(private readonly datasets: DatasetsService) {}
+  constructor(
+    private readonly datasets: DatasetsService,
+    private readonly images: DatasetImages,
+  ) {}
 
   @Post()
   async create(@Caller() caller: Principal, @Body() body: CreateDatasetDto) {
@@ -64,5 +69,23 @@ export class DatasetsController {
   @Get(':id/samples')
   async samples(@Caller() caller: Principal, @Param('id') id: string) {
     return { samples: await this.datasets.samples(caller.teamId, id) };
+  }
+
+  /**
+   * One sample's image as stored in the dataset's shards (the bytes validation accepted), by its
+   * key (as exports' manifests and `{datasetId, key}` embedding inputs name it). READY datasets
+   * never change, so the answer may be cached privately.
+   */
+  @Get(':id/images/:key')
+  @ApiProduces('image/jpeg', 'image/png', 'image/webp')
+  async image(
+    @Caller() caller: Principal,
+    @Param('id') id: string,
+    @Param('key') key: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const image = await this.images.readImage(caller.teamId, { datasetId: id, key });
+    void reply.header('content-type', image.contentType).header('cache-control', 'private, max-age=3600');
+    return image.bytes;
   }
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
 import { DatasetArchivesRepository } from './dataset-archives.repository.js';
+import { DatasetImages } from './dataset-images.js';
 import { DatasetQuota } from './dataset-quota.js';
 import { DatasetUploadSessionsService } from './dataset-upload-sessions.service.js';
 import { DatasetUploadsController } from './dataset-uploads.controller.js';
@@ -19,12 +20,13 @@ import { UploadSweepHandler } from './upload-sweep.handler.js';
     DatasetsRepository,
     DatasetArchivesRepository,
     DatasetQuota,
+    DatasetImages,
     DatasetsService,
     DatasetUploadsService,
     DatasetUploadSessionsService,
     DatasetValidationHandler,
     UploadSweepHandler,
   ],
-  exports: [DatasetsRepository],
+  exports: [DatasetsRepository, DatasetImages],
 })
 export class DatasetsModule {}

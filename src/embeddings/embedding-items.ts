@@ -1,6 +1,6 @@
 import { AppError, type ErrorCode } from '../common/app-error.js';
 import { StorageError } from '../storage/object-store.js';
-import type { DatasetImageRef } from './dataset-images.js';
+import type { DatasetImageRef } from '../datasets/dataset-images.js';
 
 /** One input of a request: the image's bytes, or a sample of one of the team's datasets. */
 export type EmbedInput = { readonly bytes: Buffer } | { readonly dataset: DatasetImageRef };

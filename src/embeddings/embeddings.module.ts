@@ -3,7 +3,6 @@ import { AuthModule } from '../auth/auth.module.js';
 import { DatasetsModule } from '../datasets/datasets.module.js';
 import { EncodersModule } from '../encoders/encoders.module.js';
 import { EncodersService } from '../encoders/encoders.service.js';
-import { DatasetImages } from './dataset-images.js';
 import { EmbeddingEngine } from './embedding-engine.js';
 import { EmbeddingMetrics } from './embedding-metrics.js';
 import { EmbeddingRequestReader } from './embedding-request.js';
@@ -15,7 +14,7 @@ import { EmbeddingsService } from './embeddings.service.js';
 @Module({
   imports: [AuthModule, DatasetsModule, EncodersModule],
   controllers: [EmbeddingsController, EmbeddingsGrpc],
-  providers: [EmbeddingEngine, EmbeddingMetrics, EmbeddingsService, EmbeddingRequestReader, DatasetImages],
+  providers: [EmbeddingEngine, EmbeddingMetrics, EmbeddingsService, EmbeddingRequestReader],
 })
 export class EmbeddingsModule {
   constructor(encoders: EncodersService, engine: EmbeddingEngine) {

@@ -6,7 +6,7 @@ import { LOGGER } from '../common/logger.module.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig, EmbeddingSettings } from '../config/config.js';
 import { EncodersService } from '../encoders/encoders.service.js';
-import { DatasetImages } from './dataset-images.js';
+import { DatasetImages } from '../datasets/dataset-images.js';
 import { EmbeddingEngine, type ModelFacts, type ServedEncoder } from './embedding-engine.js';
 import { EmbeddingMetrics } from './embedding-metrics.js';
 import {

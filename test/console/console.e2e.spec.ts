@@ -19,7 +19,7 @@ import {
  * The web console in a real browser (Debian's chromium through playwright-core) against the real
  * server on the embedded default, as a person uses it: sign in, upload a dataset (interrupted by a
  * reload and resumed, and another one cancelled), train a small CPU job while its loss chart moves,
- * look at the encoder and embed an image, create and revoke an API key. Every main page is
+ * look at the encoder, embed an image and find its nearest images in an export, create and revoke an API key. Every main page is
  * screenshotted to test-results/console/, its load time measured, and the console must log no error.
  */
 const missing = browserMissing();
@@ -42,7 +42,8 @@ describe.skipIf(missing !== null)('web console in chromium', () => {
   const loadTimes: Record<string, number> = {};
 
   const api = async <T>(route: string, init: RequestInit = {}, token = key): Promise<{ status: number; body: T }> => {
-    const res = await fetch(`${url}${route}`, { ...init, headers: { authorization: `Bearer ${token}` } });
+    const headers = { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string> | undefined) };
+    const res = await fetch(`${url}${route}`, { ...init, headers });
     return { status: res.status, body: (await res.json().catch(() => null)) as T };
   };
 
@@ -222,6 +223,7 @@ describe.skipIf(missing !== null)('web console in chromium', () => {
       const encoder = (await api<{ embeddingDim: number }>(`/v1/encoders/${ids.encoder}`)).body;
       expect(Number(await vector.getAttribute('data-dimension'))).toBe(encoder.embeddingDim);
       console.log(`[console e2e] embeddings endpoint answered a ${encoder.embeddingDim}-d vector`);
+      await page.getByText('Export this encoder on a dataset to see nearest images').waitFor();
     } else {
       console.log('[console e2e] embeddings endpoint not served by this build: the console said so');
     }
@@ -229,6 +231,58 @@ describe.skipIf(missing !== null)('web console in chromium', () => {
     await visit('encoder-detail-load', `/encoders/${ids.encoder}`, () =>
       page.getByRole('heading', { name: 'Lineage' }).waitFor(),
     );
+  }, 120_000);
+
+  it("shows a dropped dataset image's nearest images from an export of that dataset", async () => {
+    const created = await api<{ id: string }>(`/v1/encoders/${ids.encoder}/exports`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ datasetId: ids.dataset }),
+    });
+    expect(created.status).toBe(202);
+    const exported = async () => (await api<{ status: string; rows: number }>(`/v1/exports/${created.body.id}`)).body;
+    await expect.poll(async () => (await exported()).status, { timeout: 60_000, interval: 250 }).toBe('SUCCEEDED');
+    const { rows } = await exported();
+    // One of the dataset's own images, as the new endpoint serves it (the bytes validation kept).
+    const droppedKey = '000000005';
+    const served = await fetch(`${url}/v1/datasets/${ids.dataset}/images/${droppedKey}`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(served.headers.get('content-type')).toBe('image/jpeg');
+    const image = path.join(path.dirname(archive), 'own.jpg');
+    await writeFile(image, Buffer.from(await served.arrayBuffer()));
+
+    await page.goto(`${url}/encoders/${ids.encoder}`);
+    await page.getByLabel('Search in').waitFor();
+    await page.getByLabel('Drop an image, or choose one').setInputFiles(image);
+    const items = page.locator('.neighbours li');
+    const shown = Math.min(8, rows);
+    await expect.poll(() => items.count(), { timeout: 30_000 }).toBe(shown);
+    // Every thumbnail came through the API with the key (a blob: URL) and decoded to real pixels.
+    const loaded = () =>
+      page.locator('.neighbours img').evaluateAll((imgs) =>
+        imgs.map((img) => {
+          const { naturalWidth, src } = img as unknown as { naturalWidth: number; src: string };
+          return naturalWidth > 0 && src.startsWith('blob:');
+        }),
+      );
+    await expect.poll(async () => (await loaded()).filter(Boolean).length, { timeout: 15_000 }).toBe(shown);
+    const found = await items.evaluateAll((lis) =>
+      lis.map((li) => ({ key: li.getAttribute('data-key'), score: Number(li.getAttribute('data-score')) })),
+    );
+    console.log(
+      `[console e2e] nearest to ${droppedKey}: ${found.map((f) => `${f.key} ${f.score.toFixed(6)}`).join(', ')}`,
+    );
+    // The export and the online embedding apply the same evaluation transform to the same bytes,
+    // so the image finds itself at cosine ≈ 1. It is expected first; an undertrained encoder can
+    // place other images within float noise of it, so the assertion is on its score, not its rank.
+    const self = found.find((f) => f.key === droppedKey);
+    expect(self, `${droppedKey} is among its nearest images`).toBeDefined();
+    expect(self?.score).toBeGreaterThan(0.999);
+    expect(found[0]?.score).toBeGreaterThan(0.999);
+    expect(found.map((f) => f.score)).toEqual([...found.map((f) => f.score)].sort((a, b) => b - a));
+    await page.locator('.neighbours').scrollIntoViewIfNeeded();
+    await screenshot(page, 'encoder-nearest');
   }, 120_000);
 
   it('creates an API key shown once, and revokes it', async () => {

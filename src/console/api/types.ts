@@ -198,3 +198,28 @@ export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }
+
+export type ExportStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+
+export interface ExportFile {
+  fileName: string;
+  sizeBytes: number;
+  /** A presigned link, in GET /v1/exports/{id} only (null in lists). */
+  url: string | null;
+}
+
+/** An embedding export of a dataset (GET /v1/exports, GET /v1/exports/{id}). */
+export interface EmbeddingExport {
+  id: string;
+  encoderId: string;
+  datasetId: string;
+  status: ExportStatus;
+  normalize: boolean;
+  progress: { processedImages: number; totalImages: number; fraction: number; etaSeconds: number | null };
+  rows: number | null;
+  embeddingDim: number;
+  shape: [number, number];
+  files: { npy: ExportFile; manifest: ExportFile; expiresInSeconds: number | null } | null;
+  createdAt: string;
+  finishedAt: string | null;
+}

@@ -5,6 +5,7 @@ import { DropZone } from '../components/drop-zone';
 import { ErrorState } from '../components/states';
 import { useApi } from '../lib/auth';
 import { bytes, num } from '../lib/format';
+import { NearestImages } from './encoder-nearest';
 
 interface EmbedAnswer {
   dim: number;
@@ -102,7 +103,7 @@ export function TryEncoder({ encoder }: { encoder: Encoder }) {
           )}
         </div>
       </div>
-      <p className="muted small">Nearest images from a dataset&apos;s embedding export are not shown here yet.</p>
+      <NearestImages encoder={encoder} query={outcome?.kind === 'vector' ? outcome.values : undefined} />
     </>
   );
 }

@@ -3,9 +3,9 @@ import { buffer, text } from 'node:stream/consumers';
 import { parseShardIndex, SHARD_INDEX_PATH, type ShardIndex } from '../clsa/data/shard-source.js';
 import { AppError } from '../common/app-error.js';
 import { isId } from '../common/ids.js';
-import { DatasetsRepository } from '../datasets/datasets.repository.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { OBJECT_STORE } from '../storage/storage.module.js';
+import { DatasetsRepository } from './datasets.repository.js';
 import { scanTar, type TarMember } from './tar-scan.js';
 
 /** A sample of a READY dataset: its key in the training shards (its place in stored order). */
@@ -13,6 +13,19 @@ export interface DatasetImageRef {
   readonly datasetId: string;
   readonly key: string;
 }
+
+/** One sample's stored bytes, as validation accepted them, and their media type. */
+export interface DatasetImage {
+  readonly bytes: Buffer;
+  readonly contentType: string;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+};
 
 /** What is known of one shard: its image members found so far, and where the scan stopped. */
 interface ShardMap {
@@ -55,6 +68,11 @@ export class DatasetImages {
   ) {}
 
   async read(teamId: string, ref: DatasetImageRef): Promise<Buffer> {
+    return (await this.readImage(teamId, ref)).bytes;
+  }
+
+  /** The sample's bytes with their media type (from the member's stored extension). */
+  async readImage(teamId: string, ref: DatasetImageRef): Promise<DatasetImage> {
     const dataset = isId(ref.datasetId) ? await this.datasets.findOwn(teamId, ref.datasetId) : null;
     if (dataset === null) throw new AppError('NOT_FOUND', `Dataset ${ref.datasetId} does not exist`, 'datasetId');
     if (dataset.status !== 'READY') {
@@ -72,7 +90,8 @@ export class DatasetImages {
       start: member.offset,
       end: member.offset + member.size - 1,
     });
-    return buffer(stream);
+    const extension = IMAGE.exec(member.name)?.[2] ?? '';
+    return { bytes: await buffer(stream), contentType: CONTENT_TYPES[extension] ?? 'application/octet-stream' };
   }
 
   private index(datasetId: string, prefix: string): Promise<ShardIndex> {
