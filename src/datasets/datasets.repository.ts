@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AppError } from '../common/app-error.js';
+import { isId } from '../common/ids.js';
 import { PRISMA } from '../db/database.module.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Prisma } from '../generated/prisma/client.js';
@@ -74,6 +76,19 @@ export class DatasetsRepository {
 
   findOwn(teamId: string, id: string): Promise<DatasetRecord | null> {
     return this.prisma.dataset.findFirst({ where: { id, teamId } });
+  }
+
+  /**
+   * One of the team's datasets that work can read (jobs, evaluations, exports): 404 when unknown or
+   * another team's, 412 naming its state when not READY; `need` ends that message.
+   */
+  async findReadyOwn(teamId: string, id: string, need: string): Promise<DatasetRecord> {
+    const dataset = isId(id) ? await this.findOwn(teamId, id) : null;
+    if (dataset === null) throw new AppError('NOT_FOUND', `Dataset ${id} does not exist`, 'datasetId');
+    if (dataset.status !== 'READY') {
+      throw new AppError('PRECONDITION_FAILED', `Dataset ${dataset.id} is ${dataset.status}; ${need}`, 'datasetId');
+    }
+    return dataset;
   }
 
   list(teamId: string, filter: DatasetFilter): Promise<DatasetRecord[]> {

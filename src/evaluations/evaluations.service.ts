@@ -25,15 +25,7 @@ export class EvaluationsService {
   /** Scores a team's encoder on one of its labelled READY datasets, in the background on a worker. */
   async create(teamId: string, encoderId: string, input: CreateEvaluationInput): Promise<EvaluationRecord> {
     const encoder = await this.encoders.get(teamId, encoderId);
-    const dataset = isId(input.datasetId) ? await this.datasets.findOwn(teamId, input.datasetId) : null;
-    if (dataset === null) throw new AppError('NOT_FOUND', `Dataset ${input.datasetId} does not exist`, 'datasetId');
-    if (dataset.status !== 'READY') {
-      throw new AppError(
-        'PRECONDITION_FAILED',
-        `Dataset ${dataset.id} is ${dataset.status}; evaluations need a READY dataset`,
-        'datasetId',
-      );
-    }
+    const dataset = await this.datasets.findReadyOwn(teamId, input.datasetId, 'evaluations need a READY dataset');
     if (dataset.labels.length < 2) {
       throw new AppError(
         'PRECONDITION_FAILED',

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AppError, notFound } from '../common/app-error.js';
+import { notFound } from '../common/app-error.js';
 import { isId, newId } from '../common/ids.js';
 import { DatasetsRepository } from '../datasets/datasets.repository.js';
 import { EncodersService } from '../encoders/encoders.service.js';
@@ -35,15 +35,7 @@ export class ExportsService {
   /** Embeds every image of one of the team's READY datasets with one of its encoders, on a worker. */
   async create(teamId: string, encoderId: string, input: CreateExportInput): Promise<ExportRecord> {
     const encoder = await this.encoders.get(teamId, encoderId);
-    const dataset = isId(input.datasetId) ? await this.datasets.findOwn(teamId, input.datasetId) : null;
-    if (dataset === null) throw new AppError('NOT_FOUND', `Dataset ${input.datasetId} does not exist`, 'datasetId');
-    if (dataset.status !== 'READY') {
-      throw new AppError(
-        'PRECONDITION_FAILED',
-        `Dataset ${dataset.id} is ${dataset.status}; exports need a READY dataset`,
-        'datasetId',
-      );
-    }
+    const dataset = await this.datasets.findReadyOwn(teamId, input.datasetId, 'exports need a READY dataset');
     const created = await this.exports.create({
       id: newId(),
       teamId,

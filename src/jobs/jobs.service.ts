@@ -67,15 +67,7 @@ export class JobsService {
       const earlier = await this.jobs.findByIdempotencyKey(teamId, idempotencyKey);
       if (earlier !== null) return { job: this.sameRequest(earlier, hash, idempotencyKey), created: false };
     }
-    const dataset = isId(input.datasetId) ? await this.datasets.findOwn(teamId, input.datasetId) : null;
-    if (dataset === null) throw new AppError('NOT_FOUND', `Dataset ${input.datasetId} does not exist`, 'datasetId');
-    if (dataset.status !== 'READY') {
-      throw new AppError(
-        'PRECONDITION_FAILED',
-        `Dataset ${dataset.id} is ${dataset.status}; jobs train on READY datasets only`,
-        'datasetId',
-      );
-    }
+    const dataset = await this.datasets.findReadyOwn(teamId, input.datasetId, 'jobs train on READY datasets only');
     const spec = resolveJobSpec(input);
     const totalSteps = plannedSteps(spec.config, dataset.imageCount ?? 0);
     const job = {
