@@ -6,7 +6,8 @@ import type { Principal } from '../auth/principal.js';
 import { DatasetImages } from './dataset-images.js';
 import { CreateDatasetDto, ListDatasetsQuery, PageQuery } from './datasets.dto.js';
 import { DatasetsService } from './datasets.service.js';
-import { datasetView, eventView } from './datasets.views.js';
+import { eventView } from '../common/event-view.js';
+import { datasetView } from './datasets.views.js';
 
 @ApiTags('datasets')
 @ApiBearerAuth()

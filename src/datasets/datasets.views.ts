@@ -1,6 +1,6 @@
 import type { ArchiveRecord } from './dataset-archives.repository.js';
 import type { SessionView } from './dataset-upload-sessions.service.js';
-import type { DatasetEventRecord, DatasetRecord } from './datasets.repository.js';
+import type { DatasetRecord } from './datasets.repository.js';
 
 export function datasetView(d: DatasetRecord) {
   return {
@@ -43,15 +43,5 @@ export function sessionView(s: SessionView) {
     ...(s.parts !== undefined ? { parts: s.parts } : {}),
     ...(s.received !== undefined ? { received: s.received } : {}),
     ...(s.missing !== undefined ? { missing: s.missing } : {}),
-  };
-}
-
-export function eventView(e: DatasetEventRecord) {
-  return {
-    id: e.id.toString(),
-    type: e.type,
-    message: e.message,
-    data: e.data ?? null,
-    createdAt: e.createdAt.toISOString(),
   };
 }

@@ -2,14 +2,10 @@
  * A worker's side of an evaluation: the encoder's exported file from the object store, frozen
  * features of the dataset's images, then weighted kNN or a linear probe on a held-out split.
  */
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { buffer } from 'node:stream/consumers';
 import { extractFeatures } from '../clsa/eval/features.js';
 import { holdoutKnn, holdoutLinearProbe } from '../clsa/eval/holdout.js';
-import { readEncoderFile } from '../clsa/io/encoder-file.js';
+import { readEncoderBuffer } from '../clsa/io/encoder-file.js';
 import type { Logger } from '../common/logger.js';
 import { datasetShardSource } from '../datasets/dataset-shard-source.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -23,12 +19,12 @@ export async function runEvaluation(
   const evaluation = await deps.evaluations.claim(evaluationId);
   if (evaluation === null) return;
   const { dataset, encoder } = evaluation;
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'clsa-eval-'));
   try {
     if (dataset === null || dataset.status !== 'READY') throw new Error('its dataset was deleted or is not READY');
-    const file = path.join(dir, 'encoder.safetensors');
-    await pipeline(await deps.store.get(encoder.objectKey), createWriteStream(file));
-    const { info, backbone } = await readEncoderFile(file);
+    const { info, backbone } = readEncoderBuffer(
+      await buffer(await deps.store.get(encoder.objectKey)),
+      encoder.objectKey,
+    );
     try {
       const features = await extractFeatures(backbone, datasetShardSource(deps.store, dataset.objectPrefix), {
         inputSize: info.inputSize,
@@ -50,7 +46,5 @@ export async function runEvaluation(
     const reason = error instanceof Error ? error.message : String(error);
     deps.log.error({ err: error, evaluationId }, 'evaluation failed');
     await deps.evaluations.fail(evaluationId, reason);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
   }
 }

@@ -9,8 +9,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { ShardSource } from '../clsa/data/shard-source.js';
-import { normalizeRows, streamFeatureBatches, type FeatureBatch } from '../clsa/eval/feature-batches.js';
-import type { Backbone } from '../clsa/eval/features.js';
+import { type Backbone, normalizeRows, streamFeatureBatches, type FeatureBatch } from '../clsa/eval/features.js';
 import type { EncoderFileInfo } from '../clsa/io/encoder-file.js';
 import { NpyMatrixWriter } from '../clsa/io/npy.js';
 

@@ -4,17 +4,17 @@
  * normalisation) into a local .npy and manifest, both uploaded under the team's prefix, the
  * export marked SUCCEEDED with their sizes — or FAILED with the reason.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import pRetry from 'p-retry';
+import { buffer } from 'node:stream/consumers';
 import type { ShardSource } from '../clsa/data/shard-source.js';
-import { type LoadedEncoder, readEncoderFile } from '../clsa/io/encoder-file.js';
+import { type LoadedEncoder, readEncoderBuffer } from '../clsa/io/encoder-file.js';
 import type { Logger } from '../common/logger.js';
 import { datasetShardSource } from '../datasets/dataset-shard-source.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { storeRetry, type StoreRetry } from '../storage/store-retry.js';
 import { writeExportFiles, type WrittenExport } from './export-files.js';
 import type { ClaimedExport, ExportFiles, ExportsRepository } from './exports.repository.js';
 
@@ -32,21 +32,6 @@ export interface ExportRunnerDeps {
 export function exportKeys(teamId: string, exportId: string): { npy: string; manifest: string } {
   const prefix = `teams/${teamId}/exports/${exportId}/`;
   return { npy: `${prefix}${exportId}.npy`, manifest: `${prefix}${exportId}.manifest.jsonl` };
-}
-
-function retrying(deps: ExportRunnerDeps, log: Logger) {
-  const retries = deps.storeRetries ?? 4;
-  return <T>(what: string, fn: () => Promise<T>): Promise<T> =>
-    pRetry(fn, {
-      retries,
-      minTimeout: 200,
-      factor: 2,
-      onFailedAttempt: ({ error, attemptNumber, retriesLeft }) =>
-        log.warn({ err: error, attemptNumber, retriesLeft }, `${what} failed`),
-    }).catch((error: unknown) => {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new Error(`object storage: ${what} failed after ${retries + 1} tries: ${reason}`);
-    });
 }
 
 export async function runExport(exportId: string, deps: ExportRunnerDeps): Promise<void> {
@@ -76,18 +61,15 @@ interface Run {
   readonly dir: string;
   readonly deps: ExportRunnerDeps;
   readonly log: Logger;
-  readonly retry: ReturnType<typeof retrying>;
+  readonly retry: StoreRetry;
 }
 
 async function produce(claimed: ClaimedExport, dir: string, deps: ExportRunnerDeps, log: Logger) {
   const { dataset, encoder } = claimed;
   if (dataset === null || dataset.status !== 'READY') throw new Error('its dataset was deleted or is not READY');
-  const run: Run = { claimed, dir, deps, log, retry: retrying(deps, log) };
-  const file = path.join(dir, 'encoder.safetensors');
-  await run.retry('download of the encoder', async () =>
-    pipeline(await deps.store.get(encoder.objectKey), createWriteStream(file)),
-  );
-  const loaded = await readEncoderFile(file);
+  const run: Run = { claimed, dir, deps, log, retry: storeRetry(log, deps.storeRetries ?? 4) };
+  const bytes = await run.retry('download of the encoder', async () => buffer(await deps.store.get(encoder.objectKey)));
+  const loaded = readEncoderBuffer(bytes, encoder.objectKey);
   try {
     if (loaded.info.embeddingDim !== claimed.embeddingDim) {
       throw new Error(

@@ -6,10 +6,10 @@ import { Caller } from '../auth/auth.decorators.js';
 import type { Principal } from '../auth/principal.js';
 import { AppError } from '../common/app-error.js';
 import { PageQuery } from '../datasets/datasets.dto.js';
+import { eventView } from '../common/event-view.js';
 import { JobEventFeed } from './job-event-feed.js';
 import type { JobEventRecord } from './jobs.repository.js';
 import { JobsService } from './jobs.service.js';
-import { jobEventView } from './jobs.views.js';
 
 const KEEP_ALIVE_MS = 15_000;
 const EVENT_ID = /^\d{1,18}$/;
@@ -51,7 +51,7 @@ async function* serverSentEvents(events: AsyncIterable<JobEventRecord | null>): 
   try {
     for await (const event of events) {
       if (event !== null) {
-        yield `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(jobEventView(event))}\n\n`;
+        yield `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(eventView(event))}\n\n`;
       } else if (Date.now() - lastSent < KEEP_ALIVE_MS) {
         continue;
       } else {
@@ -86,7 +86,7 @@ export class JobEventsController {
   ) {
     if (query.follow !== 'true') {
       const events = await this.jobs.events(caller.teamId, id, BigInt(query.after ?? '0'), query.limit ?? 100);
-      return { events: events.map(jobEventView) };
+      return { events: events.map(eventView) };
     }
     // Nest streams what the generator yields as the client reads it; the signal stops the follow
     // as soon as the client goes, even while it waits for news.

@@ -1,10 +1,4 @@
-import type {
-  CheckpointRecord,
-  JobAttemptRecord,
-  JobEventRecord,
-  JobMetricRecord,
-  JobRecord,
-} from './jobs.repository.js';
+import type { CheckpointRecord, JobAttemptRecord, JobMetricRecord, JobRecord } from './jobs.repository.js';
 
 interface LatestMetrics {
   imagesPerSecond?: number;
@@ -65,16 +59,6 @@ export function attemptView(a: JobAttemptRecord) {
     error: a.error,
     startedAt: a.startedAt.toISOString(),
     endedAt: a.endedAt?.toISOString() ?? null,
-  };
-}
-
-export function jobEventView(e: JobEventRecord) {
-  return {
-    id: e.id.toString(),
-    type: e.type,
-    message: e.message,
-    data: e.data ?? null,
-    createdAt: e.createdAt.toISOString(),
   };
 }
 

@@ -18,6 +18,7 @@ import { newId } from '../../common/ids.js';
 import { datasetShardSource } from '../../datasets/dataset-shard-source.js';
 import type { JobStatus } from '../../generated/prisma/enums.js';
 import type { ObjectStore } from '../../storage/object-store.js';
+import { storeRetry } from '../../storage/store-retry.js';
 import {
   type ClaimedJob,
   type EncoderOutput,
@@ -124,17 +125,7 @@ export class JobRun {
   }
 
   private retry<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    return pRetry(fn, {
-      retries: this.ctx.storeRetries,
-      minTimeout: 200,
-      factor: 2,
-      onFailedAttempt: ({ error, attemptNumber, retriesLeft }) =>
-        this.log.warn({ err: error, attemptNumber, retriesLeft }, `${what} failed`),
-    }).catch((error: unknown) => {
-      throw new Error(
-        `object storage: ${what} failed after ${this.ctx.storeRetries + 1} tries: ${String(error instanceof Error ? error.message : error)}`,
-      );
-    });
+    return storeRetry(this.log, this.ctx.storeRetries)(what, fn);
   }
 
   /**

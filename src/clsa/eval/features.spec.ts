@@ -4,8 +4,7 @@ import { jpegDataset, packTar, type FixtureDataset } from '../../../test/clsa/sh
 import { localShardSource, type ShardSource } from '../data/shard-source.js';
 import { createEncoder, type Encoder } from '../model/index.js';
 import { selectBackend } from '../tensor/index.js';
-import { normalizeRows, streamFeatureBatches, type FeatureBatch } from './feature-batches.js';
-import { extractFeatures } from './features.js';
+import { extractFeatures, normalizeRows, streamFeatureBatches, type FeatureBatch } from './features.js';
 
 let dataset: FixtureDataset;
 let source: ShardSource;
