@@ -19,7 +19,15 @@ import { trainStep, type TrainingModel } from '../src/clsa/train/train-step.js';
  * heap never shrinks, so later cases include earlier ones) and tfjs's tensor bytes after each case
  * go to bench-results/clsa-train-memory.json. Images/s = batch / median seconds.
  */
-const BACKENDS: TensorBackendName[] = ['wasm', 'cpu'];
+interface Variant {
+  backend: TensorBackendName;
+  /** Convolutions on the native oneDNN kernels (native/clsa_kernels.cc) rather than ours in JS/wasm. */
+  native: boolean;
+}
+const WASM_NATIVE: Variant = { backend: 'wasm', native: true };
+const WASM_OWN: Variant = { backend: 'wasm', native: false };
+const CPU_NATIVE: Variant = { backend: 'cpu', native: true };
+const variantName = (v: Variant): string => `${v.backend}${v.native ? ' + native convs' : ''}`;
 const memory: Record<string, { peakRssMiB: number; tensorMiB: number }> = {};
 const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
 
@@ -45,14 +53,9 @@ interface Case {
   readonly batch: number;
   readonly size: number;
   readonly strongSize: number;
-  readonly backends: readonly TensorBackendName[];
+  readonly variants: readonly Variant[];
 }
 
-/**
- * The cpu backend needs about 5 minutes per ResNet-18 step at batch 64 here, so it runs batch 8
- * (conv work is linear in the batch: compare images/s, not step times) once, without warm-up.
- */
-const CPU_BATCH = 8;
 /**
  * ResNet-50 at 224 px aborts in the wasm backend at batch 16 and at batch 4 (measured:
  * "Aborted()" when its heap cannot grow further; tfjs's wasm build caps it at 2 GiB, and our
@@ -68,7 +71,8 @@ const CASES: Case[] = [
     batch: 64,
     size: 32,
     strongSize: 16,
-    backends: BACKENDS,
+    // The cpu backend's own convolutions need about 5 minutes per step here: not measured.
+    variants: [WASM_NATIVE, WASM_OWN, CPU_NATIVE],
   },
   {
     label: 'ResNet-50, 224 px, batch 16',
@@ -76,14 +80,13 @@ const CASES: Case[] = [
     batch: 16,
     size: 224,
     strongSize: 96,
-    // On cpu this would take about half an hour per step; wasm only.
-    backends: ['wasm'],
+    variants: [WASM_NATIVE, WASM_OWN, CPU_NATIVE],
   },
 ];
 
-function batchFor(c: Case, backend: TensorBackendName): number {
-  if (backend === 'cpu') return CPU_BATCH;
-  return c.spec.architecture === 'resnet50' ? WASM_RESNET50_BATCH : c.batch;
+/** The cpu backend keeps tensors in JavaScript arrays, outside the wasm heap's cap. */
+function batchFor(c: Case, v: Variant): number {
+  return c.spec.architecture === 'resnet50' && v.backend === 'wasm' ? WASM_RESNET50_BATCH : c.batch;
 }
 
 function queryStep(model: TrainingModel, images: tf.Tensor4D): void {
@@ -110,12 +113,13 @@ function trackPeak(key: string): () => void {
 
 for (const c of CASES) {
   describe(`CLSA training, ${c.label}`, () => {
-    for (const backend of c.backends) {
+    for (const variant of c.variants) {
+      const { backend, native } = variant;
       let model: TrainingModel;
       let images: tf.Tensor4D;
       let stop: () => void = () => undefined;
       const setup = async (kind: string) => {
-        await selectBackend(backend);
+        await selectBackend(backend, undefined, { native });
         const query = createEncoder(c.spec, 1);
         model = {
           query,
@@ -123,9 +127,9 @@ for (const c of CASES) {
           queue: KeyQueue.create(4096, c.spec.projectionDim, 1),
           optimizer: new Sgd({ momentum: 0.9, weightDecay: 1e-4 }),
         };
-        const n = batchFor(c, backend);
+        const n = batchFor(c, variant);
         images = tf.tensor4d(viewBatch(n, c.size, 4).data, [n, c.size, c.size, 3]);
-        stop = trackPeak(`${c.label} ${kind} ${backend}`);
+        stop = trackPeak(`${c.label} ${kind} ${variantName(variant)}`);
       };
       const teardown = () => {
         stop();
@@ -135,10 +139,14 @@ for (const c of CASES) {
         model.optimizer.dispose();
         images.dispose();
       };
-      const runs = backend === 'cpu' ? { iterations: 1, warmupIterations: 0 } : { iterations: 2, warmupIterations: 1 };
+      const runs = { iterations: 3, warmupIterations: 1 };
       const options = { ...runs, time: 0, setup: () => setup('query'), teardown };
-      const batchLabel = batchFor(c, backend) === c.batch ? '' : `, batch ${batchFor(c, backend)}`;
-      bench(`query step (fwd + bwd + SGD), ${backend}${batchLabel}`, () => queryStep(model, images), options);
+      const batchLabel = batchFor(c, variant) === c.batch ? '' : `, batch ${batchFor(c, variant)}`;
+      bench(
+        `query step (fwd + bwd + SGD), ${variantName(variant)}${batchLabel}`,
+        () => queryStep(model, images),
+        options,
+      );
       if (c.spec.architecture === 'resnet18' && backend === 'wasm') {
         const batch = syntheticBatch(c.batch, c.size, c.strongSize);
         const settings = {
@@ -152,7 +160,7 @@ for (const c of CASES) {
         };
         let step = 0;
         bench(
-          `CLSA step (key + weak + strong, L_C + L_D), ${backend}`,
+          `CLSA step (key + weak + strong, L_C + L_D), ${variantName(variant)}`,
           () => void trainStep(model, batch, settings, step++, 0.01),
           {
             ...options,

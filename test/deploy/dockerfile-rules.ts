@@ -106,7 +106,7 @@ export function dockerfileProblems(text: string, options: RuleOptions): string[]
   const all = file.stages.flatMap((s) => s.instructions);
   const runs = all.filter((i) => i.keyword === 'RUN').map((i) => i.args);
   if (!runs.some((r) => /\bnpm ci\b/.test(r))) problems.push('no build stage runs `npm ci`');
-  if (!runs.some((r) => /\bnpm run build\b/.test(r))) problems.push('no build stage runs `npm run build`');
+  if (!runs.some((r) => /\bnpm run build(?![:\w-])/.test(r))) problems.push('no build stage runs `npm run build`');
   if (!runs.some((r) => /\bnpm prune --omit=dev\b|\bnpm ci\b[^&]*--omit=dev/.test(r))) {
     problems.push('dev dependencies are never pruned (npm prune --omit=dev)');
   }

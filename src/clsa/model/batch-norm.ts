@@ -14,6 +14,7 @@
  * The running statistics then take the mean of the groups' batch statistics, which equals
  * averaging what each emulated device would have applied.
  */
+import { sumRows } from '../tensor/sum-rows.js';
 import * as tf from '../tf.js';
 
 export const BN_EPSILON = 1e-5;
@@ -68,16 +69,6 @@ export function batchNorm(x: tf.Tensor4D, state: BatchNormState, options: BatchN
   return { y, ...(update === undefined ? {} : { update }) };
 }
 
-/**
- * Sum over the rows of [groups, rows, C] per group, as a product with a row of ones: [groups, 1, C].
- * On wasm this runs as one threaded XNNPACK matmul (≈1 ms for 64×32×32×64), where a Sum over
- * the leading axes transposes the whole tensor first (≈35 ms).
- */
-function sumRows(t: tf.Tensor3D): tf.Tensor3D {
-  const [groups, rows] = t.shape;
-  return tf.matMul(tf.ones([groups, 1, rows]), t);
-}
-
 interface TrainingForward {
   y: tf.Tensor4D;
   /** (x − mean)·invStd as [groups, rows, C]: what the backward pass needs. */
@@ -94,7 +85,7 @@ function trainingForward(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, 
   const grouped = tf.reshape<tf.Rank.R3>(x, [groups, rows, c]);
   const mean = tf.div<tf.Tensor3D>(sumRows(grouped), rows);
   const centred = tf.sub<tf.Tensor3D>(grouped, mean);
-  const variance = tf.div<tf.Tensor3D>(sumRows(tf.square(centred)), rows);
+  const variance = tf.div<tf.Tensor3D>(sumRows(centred, centred), rows);
   const invStd = tf.rsqrt<tf.Tensor3D>(tf.add<tf.Tensor3D>(variance, BN_EPSILON));
   const xHat = tf.mul<tf.Tensor3D>(centred, invStd);
   const y = tf.reshape<tf.Rank.R4>(tf.add(tf.mul(xHat, gamma), beta), x.shape);
@@ -105,13 +96,13 @@ function trainingForward(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, 
  * The closed-form BatchNorm gradient per group (m values a channel):
  *   dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γ·invStd·(dy − dβ/m − x̂·dγ/m).
  * tfjs's own gradient of moments + batchNorm takes about twenty full-size passes and a Tile,
- * which on wasm cost more than the convolutions around them; this is six passes and two matmuls.
+ * which on wasm cost more than the convolutions around them; this is five passes and two sums.
  */
 function trainingGradients(dy: tf.Tensor4D, [xHat, invStd, gamma]: [tf.Tensor3D, tf.Tensor3D, tf.Tensor1D]) {
   const [groups, rows, c] = xHat.shape;
   const grads = tf.reshape<tf.Rank.R3>(dy, [groups, rows, c]);
   const dBeta = sumRows(grads);
-  const dGamma = sumRows(tf.mul<tf.Tensor3D>(grads, xHat));
+  const dGamma = sumRows(grads, xHat);
   const centredGrads = tf.sub(tf.sub(grads, tf.div(dBeta, rows)), tf.mul(xHat, tf.div(dGamma, rows)));
   const dx = tf.reshape(tf.mul(centredGrads, tf.mul(invStd, gamma)), dy.shape);
   return [dx, tf.reshape(tf.sum(dGamma, [0, 1]), [c]), tf.reshape(tf.sum(dBeta, [0, 1]), [c])];

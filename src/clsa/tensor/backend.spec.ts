@@ -26,10 +26,10 @@ function recorder(): { lines: string[]; log: (msg: string) => void } {
 describe('selectBackend', () => {
   it('loads cpu when asked, with our filter gradient replacing the stock one, and says why', async () => {
     const { lines, log } = recorder();
-    const chosen = await selectBackend('cpu', log);
+    const chosen = await selectBackend('cpu', log, { native: false });
     expect(chosen.name).toBe('cpu');
     expect(chosen.reason).toMatch(
-      /@tensorflow\/tfjs-backend-cpu .*clsa kernels: Conv2DBackpropFilter.*requested explicitly/,
+      /@tensorflow\/tfjs-backend-cpu .*clsa kernels \(native ones turned off\): Conv2DBackpropFilter.*requested explicitly/,
     );
     expect(tf.getBackend()).toBe('cpu');
     expect(tf.getKernel('Conv2DBackpropFilter', 'cpu').kernelFunc).not.toBe(

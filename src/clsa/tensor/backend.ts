@@ -5,6 +5,7 @@ import { dirname, sep } from 'node:path';
 import * as tf from '../tf.js';
 
 import { registerClsaKernels } from './kernels.js';
+import { loadNativeKernels } from './native-kernels.js';
 import { registerThreadedWasm, wasmThreadCount } from './wasm-threads.js';
 
 export type TensorBackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -21,6 +22,11 @@ export interface BackendOptions {
    * core, as PyTorch does. Fixed when the backend first initialises in a process.
    */
   threads?: number;
+  /**
+   * Run the convolutions of wasm and cpu on the native kernels (native/clsa_kernels.cc, oneDNN)
+   * where they are built; default true. Off, or where they are missing, our wasm kernels run them.
+   */
+  native?: boolean;
 }
 
 export const TENSOR_BACKEND_PREFERENCES: readonly TensorBackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
@@ -109,8 +115,16 @@ async function activate(candidate: Candidate, options: Required<BackendOptions>)
   if (!(await tf.setBackend(candidate.backend))) {
     throw new Error(`the '${candidate.backend}' backend failed to initialise`);
   }
-  const kernels = registerClsaKernels(candidate.backend);
-  return kernels.length > 0 ? `${detail}; clsa kernels: ${kernels.join(', ')}` : detail;
+  if (candidate.backend === 'tensorflow') return detail;
+  const native = options.native ? loadNativeKernels(options.threads) : undefined;
+  const kernels = registerClsaKernels(candidate.backend, native?.available === true);
+  const origin =
+    native === undefined
+      ? 'clsa kernels (native ones turned off)'
+      : native.available
+        ? `native clsa kernels on ${native.runtime}`
+        : `clsa kernels (native ones unavailable: ${native.reason})`;
+  return `${detail}; ${origin}: ${kernels.join(', ')}`;
 }
 
 function choiceReason(preference: TensorBackendPreference, failures: string[]): string {
@@ -126,7 +140,7 @@ function choiceReason(preference: TensorBackendPreference, failures: string[]): 
 export async function selectBackend(
   preference: TensorBackendPreference,
   log: (msg: string) => void = () => undefined,
-  { threads = availableParallelism() }: BackendOptions = {},
+  { threads = availableParallelism(), native = true }: BackendOptions = {},
 ): Promise<SelectedBackend> {
   // The preference comes from configuration: refuse anything else, including Object's own keys.
   if (!TENSOR_BACKEND_PREFERENCES.includes(preference)) {
@@ -140,7 +154,7 @@ export async function selectBackend(
   const failures: string[] = [];
   for (const candidate of CANDIDATES[preference]) {
     try {
-      const detail = await activate(candidate, { threads });
+      const detail = await activate(candidate, { threads, native });
       const reason = `${candidate.source} (${detail}); ${choiceReason(preference, failures)}`;
       log(`chose ${candidate.backend}: ${reason}`);
       return { name: candidate.backend, reason };

@@ -25,6 +25,9 @@ export interface ConvGeometry {
   strideWidth: number;
   padTop: number;
   padLeft: number;
+  /** Rows and columns of zeros the output reaches past the input's far edges. */
+  padBottom: number;
+  padRight: number;
 }
 
 const show = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
@@ -34,17 +37,15 @@ function isShape4(shape: readonly number[]): shape is Shape4 {
 }
 
 /**
- * Resolves the convolution behind a gradient kernel with tfjs's own arithmetic (so 'same',
- * 'valid', a number or explicit pads and dimRoundingMode mean exactly what they mean to the forward
- * op), and refuses what our kernels do not implement: NCHW, non-float32 tensors, and a `dy` whose
- * shape is not the forward op's output shape.
+ * Resolves one convolution with tfjs's own arithmetic (so 'same', 'valid', a number or explicit
+ * pads and dimRoundingMode mean exactly what they mean to tfjs's ops), and refuses what our
+ * kernels do not implement: NCHW, dilation, and non-float32 tensors.
  */
-export function convGeometry(
+export function resolveConv(
   kernelName: string,
   inputShape: readonly number[],
   filterShape: readonly number[],
-  dy: TensorInfo,
-  attrs: ConvGradientAttrs,
+  attrs: ConvGradientAttrs & { dilations?: [number, number] | number },
   operands: readonly TensorInfo[],
 ): ConvGeometry {
   if (attrs.dataFormat !== 'NHWC') {
@@ -54,6 +55,10 @@ export function convGeometry(
     throw new Error(
       `${kernelName} (clsa kernel): expected a 4-D input and filter, got ${show(inputShape)} and ${show(filterShape)}`,
     );
+  }
+  const dilations = attrs.dilations ?? 1;
+  if ([dilations].flat().some((d) => d !== 1)) {
+    throw new Error(`${kernelName} (clsa kernel): dilations ${String(dilations)} are not supported; use 1`);
   }
   const other = operands.find((t) => t.dtype !== 'float32');
   if (other !== undefined) {
@@ -69,10 +74,9 @@ export function convGeometry(
     false,
     'channelsLast',
   );
-  const expected = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
-  if (info.inChannels !== filterShape[2] || expected.some((size, axis) => size !== dy.shape[axis])) {
+  if (info.inChannels !== filterShape[2]) {
     throw new Error(
-      `${kernelName} (clsa kernel): dy has shape ${show(dy.shape)} but input ${show(inputShape)} and filter ${show(filterShape)} give ${show(expected)}`,
+      `${kernelName} (clsa kernel): input ${show(inputShape)} has ${info.inChannels} channels but filter ${show(filterShape)} expects ${filterShape[2]}`,
     );
   }
   return {
@@ -89,5 +93,35 @@ export function convGeometry(
     strideWidth: info.strideWidth,
     padTop: info.padInfo.top,
     padLeft: info.padInfo.left,
+    // Where the output reaches past the input's far edge: tfjs sizes a numeric pad's output with
+    // the height's stride and filter on both axes, so with unequal strides the output can run
+    // further than the pad says (the stock kernels read zeros there).
+    padBottom: Math.max(
+      info.padInfo.bottom,
+      (info.outHeight - 1) * info.strideHeight + info.filterHeight - info.inHeight - info.padInfo.top,
+    ),
+    padRight: Math.max(
+      info.padInfo.right,
+      (info.outWidth - 1) * info.strideWidth + info.filterWidth - info.inWidth - info.padInfo.left,
+    ),
   };
+}
+
+/** resolveConv for a gradient kernel, which also refuses a `dy` that is not the forward op's output shape. */
+export function convGeometry(
+  kernelName: string,
+  inputShape: readonly number[],
+  filterShape: readonly number[],
+  dy: TensorInfo,
+  attrs: ConvGradientAttrs,
+  operands: readonly TensorInfo[],
+): ConvGeometry {
+  const g = resolveConv(kernelName, inputShape, filterShape, attrs, operands);
+  const expected = [g.batch, g.outHeight, g.outWidth, g.outChannels];
+  if (expected.some((size, axis) => size !== dy.shape[axis])) {
+    throw new Error(
+      `${kernelName} (clsa kernel): dy has shape ${show(dy.shape)} but input ${show(inputShape)} and filter ${show(filterShape)} give ${show(expected)}`,
+    );
+  }
+  return g;
 }

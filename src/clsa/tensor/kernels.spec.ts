@@ -4,6 +4,7 @@ import * as tf from '../tf.js';
 import { selectBackend } from './backend.js';
 import { runInScope } from './kernel-scope.js';
 import { registerClsaKernels, restoreStockKernels, stockKernel } from './kernels.js';
+import { loadNativeKernels } from './native-kernels.js';
 
 const kernelFunc = (name: string, backend: string): tf.KernelFunc | undefined =>
   (tf.getKernel(name, backend) as tf.KernelConfig | undefined)?.kernelFunc;
@@ -18,8 +19,8 @@ describe('registerClsaKernels', () => {
   });
 
   it('is idempotent, and restoreStockKernels puts the stock kernels back', async () => {
-    await selectBackend('wasm');
-    await selectBackend('cpu');
+    await selectBackend('wasm', undefined, { native: false });
+    await selectBackend('cpu', undefined, { native: false });
     const ours = kernelFunc('Conv2DBackpropFilter', 'cpu');
     const stock = stockKernel('Conv2DBackpropFilter', 'cpu')?.kernelFunc;
     expect(stock).toBeDefined();
@@ -39,6 +40,33 @@ describe('registerClsaKernels', () => {
     expect(kernelFunc('Conv2DBackpropFilter', 'cpu')).not.toBe(stock);
     expect(kernelFunc('Conv2DBackpropFilter', 'wasm')).toBeDefined();
   });
+
+  it.skipIf(!loadNativeKernels(2).available)(
+    'switches between our JavaScript and native kernels, and restores the stock ones from either',
+    async () => {
+      await selectBackend('cpu', undefined, { native: false });
+      const stock = (name: string): tf.KernelFunc | undefined => stockKernel(name, 'cpu')?.kernelFunc;
+      const all = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'ClsaSumRows'];
+      const javascriptFilterGradient = kernelFunc('Conv2DBackpropFilter', 'cpu');
+      expect(registerClsaKernels('cpu', true)).toEqual(all);
+      const native = all.map((name) => kernelFunc(name, 'cpu'));
+      native.forEach((f, i) => expect(f).not.toBe(stock(all[i]!)));
+      expect(native[2]).not.toBe(javascriptFilterGradient);
+      expect(registerClsaKernels('cpu', true)).toEqual(all);
+      expect(all.map((name) => kernelFunc(name, 'cpu'))).toEqual(native);
+
+      expect(registerClsaKernels('cpu', false)).toEqual(['Conv2DBackpropFilter']);
+      expect(kernelFunc('Conv2D', 'cpu')).toBe(stock('Conv2D'));
+      expect(kernelFunc('Conv2DBackpropInput', 'cpu')).toBe(stock('Conv2DBackpropInput'));
+      expect(kernelFunc('Conv2DBackpropFilter', 'cpu')).not.toBe(stock('Conv2DBackpropFilter'));
+      expect(kernelFunc('ClsaSumRows', 'cpu')).toBeUndefined();
+
+      registerClsaKernels('cpu', true);
+      restoreStockKernels('cpu');
+      for (const name of all) expect(kernelFunc(name, 'cpu')).toBe(stock(name));
+      registerClsaKernels('cpu', false);
+    },
+  );
 
   it('has nothing to add to a backend that needs no help', () => {
     expect(registerClsaKernels('tensorflow')).toEqual([]);

@@ -2,6 +2,13 @@ import { getKernel, registerKernel, unregisterKernel, type KernelConfig, type Ke
 
 import { conv2DBackpropFilterKernel } from './conv-filter-grad.js';
 import { conv2DBackpropInputKernel } from './conv-input-grad.js';
+import {
+  nativeConv2DBackpropFilterKernel,
+  nativeConv2DBackpropInputKernel,
+  nativeConv2DKernel,
+  nativeSumRowsKernel,
+  SUM_ROWS,
+} from './native-kernels.js';
 
 interface ClsaKernel {
   kernelName: string;
@@ -25,8 +32,27 @@ const PLAN: Readonly<Record<string, readonly ClsaKernel[]>> = {
   cpu: [filterGradient],
 };
 
+/**
+ * With the native kernels built (native/clsa_kernels.cc, oneDNN), all three convolutions of wasm
+ * and cpu run there: measured on these 2 cores at 64×32×32×64→64 3×3, 30–40 GMAC/s each way,
+ * about PyTorch's speed, against 10–25 GMAC/s for the wasm kernels at their best. BatchNorm's
+ * per-channel sums (./sum-rows.ts) run there too: on wasm, as a matmul with a row of ones, XNNPACK
+ * repacks the whole activation as the matmul's weights on every call (~50 ms at 64×32×32×64).
+ */
+const NATIVE_PLAN: readonly ClsaKernel[] = [
+  { kernelName: 'Conv2D', make: nativeConv2DKernel },
+  { kernelName: 'Conv2DBackpropInput', make: nativeConv2DBackpropInputKernel },
+  { kernelName: 'Conv2DBackpropFilter', make: nativeConv2DBackpropFilterKernel },
+  { kernelName: SUM_ROWS, make: nativeSumRowsKernel },
+];
+
+const planFor = (backendName: string, native: boolean): readonly ClsaKernel[] =>
+  native && backendName in PLAN ? NATIVE_PLAN : (PLAN[backendName] ?? []);
+
 /** The kernel each of ours replaced, by "backend/kernel"; undefined where there was none. */
 const replaced = new Map<string, KernelConfig | undefined>();
+/** Which of ours is registered now, by "backend/kernel". */
+const active = new Map<string, ClsaKernel>();
 
 const key = (kernelName: string, backendName: string): string => `${backendName}/${kernelName}`;
 
@@ -37,24 +63,26 @@ function lookup(kernelName: string, backendName: string): KernelConfig | undefin
 }
 
 /**
- * Registers our conv-gradient kernels for `backendName` (idempotent) and returns their names; an
- * empty list for a backend that needs none. The backend's own kernels must be registered first
- * (importing its package does that), or they would overwrite ours when they arrive.
+ * Registers our convolution kernels for `backendName` (idempotent; the native ones where `native`,
+ * which the caller has loaded) and returns their names; an empty list for a backend that needs
+ * none. The backend's own kernels must be registered first (importing its package does that), or
+ * they would overwrite ours when they arrive.
  */
-export function registerClsaKernels(backendName: string): string[] {
-  const plan = PLAN[backendName] ?? [];
+export function registerClsaKernels(backendName: string, native = false): string[] {
+  const plan = planFor(backendName, native);
   if (plan.length > 0 && lookup('Conv2D', backendName) === undefined) {
     throw new Error(
       `registerClsaKernels('${backendName}'): the ${backendName} backend's own kernels are not registered yet; import its package first`,
     );
   }
+  restoreStockKernels(backendName, plan);
   for (const kernel of plan) {
     const id = key(kernel.kernelName, backendName);
-    if (replaced.has(id)) continue;
-    const stock = lookup(kernel.kernelName, backendName);
-    replaced.set(id, stock);
-    if (stock !== undefined) unregisterKernel(kernel.kernelName, backendName);
+    if (active.get(id) === kernel) continue;
+    if (!replaced.has(id)) replaced.set(id, lookup(kernel.kernelName, backendName));
+    if (lookup(kernel.kernelName, backendName) !== undefined) unregisterKernel(kernel.kernelName, backendName);
     registerKernel({ kernelName: kernel.kernelName, backendName, kernelFunc: kernel.make(backendName) });
+    active.set(id, kernel);
   }
   return plan.map((kernel) => kernel.kernelName);
 }
@@ -68,13 +96,18 @@ export function stockKernel(kernelName: string, backendName: string): KernelConf
   return replaced.has(id) ? replaced.get(id) : lookup(kernelName, backendName);
 }
 
-/** Puts the backend's own kernels back (for comparisons and benchmarks); registerClsaKernels undoes it. */
-export function restoreStockKernels(backendName: string): void {
-  for (const kernel of PLAN[backendName] ?? []) {
+/**
+ * Puts the backend's own kernels back (for comparisons and benchmarks), except those in `keep`;
+ * registerClsaKernels undoes it.
+ */
+export function restoreStockKernels(backendName: string, keep: readonly ClsaKernel[] = []): void {
+  for (const kernel of [...(PLAN[backendName] ?? []), ...NATIVE_PLAN]) {
     const id = key(kernel.kernelName, backendName);
-    if (!replaced.has(id)) continue;
+    const current = active.get(id);
+    if (current === undefined || keep.includes(current) || !replaced.has(id)) continue;
     const stock = replaced.get(id);
     replaced.delete(id);
+    active.delete(id);
     unregisterKernel(kernel.kernelName, backendName);
     if (stock !== undefined) registerKernel(stock);
   }
