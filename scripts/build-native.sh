@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the native convolution kernels (native/clsa_kernels.cc, on oneDNN) into
+# Builds the native kernels (native/*.cc: convolutions on oneDNN, BatchNorm's sums) into
 # build/native/clsa_kernels.node, where src/clsa/tensor/native-kernels.ts looks for them.
 # Skips the compile when the module is newer than its source.
 #
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 OPTIONAL=false
 [[ "${1:-}" == "--optional" ]] && OPTIONAL=true
 
-SOURCE=native/clsa_kernels.cc
+SOURCES=(native/*.cc)
 OUT=build/native/clsa_kernels.node
 
 missing() {
@@ -28,7 +28,11 @@ missing() {
   exit 1
 }
 
-if [[ -f "$OUT" && "$OUT" -nt "$SOURCE" && "$OUT" -nt "$0" ]]; then
+up_to_date() {
+  [[ -f "$OUT" && "$OUT" -nt "$0" ]] || return 1
+  for file in native/*; do [[ "$OUT" -nt "$file" ]] || return 1; done
+}
+if up_to_date; then
   echo "native kernels up to date: $OUT" >&2
   exit 0
 fi
@@ -41,6 +45,6 @@ echo '#include <oneapi/dnnl/dnnl.hpp>' | g++ -std=c++17 -fsyntax-only -x c++ - 2
 mkdir -p "$(dirname "$OUT")"
 g++ -O3 -std=c++17 -shared -fPIC -fopenmp -Wall -Wextra \
   -DNODE_GYP_MODULE_NAME=clsa_kernels -I"$NODE_INCLUDE" \
-  "$SOURCE" -ldnnl -o "$OUT.tmp"
+  "${SOURCES[@]}" -ldnnl -o "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 echo "built $OUT" >&2

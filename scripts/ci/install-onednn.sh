@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the native convolution kernels (native/clsa_kernels.cc) build against: Debian's
+# Installs what the native convolution kernels (native/) build against: Debian's
 # oneDNN (libdnnl-dev) and a C++ compiler. Does nothing when both are there.
 #
 #   bash scripts/ci/install-onednn.sh

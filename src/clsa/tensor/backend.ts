@@ -23,7 +23,7 @@ export interface BackendOptions {
    */
   threads?: number;
   /**
-   * Run the convolutions of wasm and cpu on the native kernels (native/clsa_kernels.cc, oneDNN)
+   * Run the convolutions of wasm and cpu on the native kernels (native/, on oneDNN)
    * where they are built; default true. Off, or where they are missing, our wasm kernels run them.
    */
   native?: boolean;

@@ -33,7 +33,7 @@ const PLAN: Readonly<Record<string, readonly ClsaKernel[]>> = {
 };
 
 /**
- * With the native kernels built (native/clsa_kernels.cc, oneDNN), all three convolutions of wasm
+ * With the native kernels built (native/, on oneDNN), all three convolutions of wasm
  * and cpu run there: measured on these 2 cores at 64×32×32×64→64 3×3, 30–40 GMAC/s each way,
  * about PyTorch's speed, against 10–25 GMAC/s for the wasm kernels at their best. BatchNorm's
  * per-channel sums (./sum-rows.ts) run there too: on wasm, as a matmul with a row of ones, XNNPACK

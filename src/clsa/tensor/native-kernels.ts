@@ -6,7 +6,7 @@ import { type KernelFunc, type TensorInfo } from '../tf.js';
 
 import { convGeometry, resolveConv, type ConvGeometry, type ConvGradientAttrs } from './conv-geometry.js';
 
-/** native/clsa_kernels.cc, built by scripts/build-native.sh. */
+/** native/addon.cc, built by scripts/build-native.sh. */
 interface NativeAddon {
   convolution(direction: Direction, src: Float32Array, weights: Float32Array, dst: Float32Array, dims: number[]): void;
   runtime(): string;
