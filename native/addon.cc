@@ -49,6 +49,20 @@ bool floats(napi_env env, napi_value value, size_t expected, float** out, const 
   return true;
 }
 
+// Reads an array of exactly `count` whole numbers into `out`.
+bool wholeNumbers(napi_env env, napi_value value, uint32_t count, int64_t* out) {
+  uint32_t length = 0;
+  bool isArray = false;
+  napi_is_array(env, value, &isArray);
+  if (!isArray || napi_get_array_length(env, value, &length) != napi_ok || length != count) return false;
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value item;
+    napi_get_element(env, value, i, &item);
+    if (napi_get_value_int64(env, item, &out[i]) != napi_ok) return false;
+  }
+  return true;
+}
+
 napi_value Convolution(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
@@ -59,16 +73,8 @@ napi_value Convolution(napi_env env, napi_callback_info info) {
     return fail(env, "direction must be 0 (forward), 1 (backwardData) or 2 (backwardWeights)");
   }
   Dims d{};
-  uint32_t count = 0;
-  bool isArray = false;
-  napi_is_array(env, argv[4], &isArray);
-  if (!isArray || napi_get_array_length(env, argv[4], &count) != napi_ok || count != kDims) {
-    return fail(env, "dims must be an array of 17 whole numbers");
-  }
+  if (!wholeNumbers(env, argv[4], kDims, d.data())) return fail(env, "dims must be an array of 17 whole numbers");
   for (uint32_t i = 0; i < kDims; i++) {
-    napi_value item;
-    napi_get_element(env, argv[4], i, &item);
-    if (napi_get_value_int64(env, item, &d[i]) != napi_ok) return fail(env, "dims must hold numbers");
     bool positive = i < 11 || i >= 15;
     if (positive ? d[i] < 1 : d[i] < 0) return fail(env, "dims[" + std::to_string(i) + "] is out of range");
   }
@@ -94,18 +100,8 @@ napi_value SumRows(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   if (argc != 4) return fail(env, "sumRows(a, b, out, [groups, rows, channels]) takes 4 arguments");
   int64_t shape[3] = {0, 0, 0};
-  uint32_t count = 0;
-  bool isArray = false;
-  napi_is_array(env, argv[3], &isArray);
-  if (!isArray || napi_get_array_length(env, argv[3], &count) != napi_ok || count != 3) {
-    return fail(env, "shape must be [groups, rows, channels]");
-  }
-  for (uint32_t i = 0; i < 3; i++) {
-    napi_value item;
-    napi_get_element(env, argv[3], i, &item);
-    if (napi_get_value_int64(env, item, &shape[i]) != napi_ok || shape[i] < 1) {
-      return fail(env, "shape must hold whole numbers of at least 1");
-    }
+  if (!wholeNumbers(env, argv[3], 3, shape) || shape[0] < 1 || shape[1] < 1 || shape[2] < 1) {
+    return fail(env, "shape must be [groups, rows, channels], whole numbers of at least 1");
   }
   napi_valuetype bType;
   napi_typeof(env, argv[1], &bType);

@@ -13,17 +13,5 @@ if [ -x /usr/bin/chromium ]; then
   exit 0
 fi
 
-as_root=()
-if [ "$(id -u)" -ne 0 ]; then
-  if ! command -v sudo >/dev/null 2>&1; then
-    echo "install-chromium: run as root (or install sudo): apt-get install chromium" >&2
-    exit 1
-  fi
-  as_root=(sudo)
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-echo "--- installing chromium from the Debian packages"
-"${as_root[@]}" apt-get update -qq
-"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+bash "$(dirname "$0")/apt-install.sh" chromium
 echo "chromium installed: $(/usr/bin/chromium --version 2>/dev/null || echo /usr/bin/chromium)"

@@ -14,16 +14,5 @@ if [ -f /usr/include/oneapi/dnnl/dnnl.hpp ] && command -v g++ >/dev/null 2>&1; t
   exit 0
 fi
 
-as_root=()
-if [ "$(id -u)" -ne 0 ]; then
-  if ! command -v sudo >/dev/null 2>&1; then
-    echo "install-onednn: run as root (or install sudo): apt-get install libdnnl-dev g++" >&2
-    exit 1
-  fi
-  as_root=(sudo)
-fi
-
-echo "--- installing libdnnl-dev and g++ from the Debian packages"
-"${as_root[@]}" apt-get update -qq
-"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libdnnl-dev g++ >/dev/null
+bash "$(dirname "$0")/apt-install.sh" libdnnl-dev g++
 echo "oneDNN installed: $(dpkg-query -W -f '${Version}' libdnnl-dev)"
