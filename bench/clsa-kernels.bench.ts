@@ -1,12 +1,20 @@
 import * as tf from '../src/clsa/tf.js';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
 
+import { availableParallelism } from 'node:os';
+
 import { conv2DBackpropInputKernel } from '../src/clsa/tensor/conv-input-grad.js';
 import { restoreStockKernels, registerClsaKernels, selectBackend } from '../src/clsa/tensor/index.js';
+import {
+  loadNativeKernels,
+  nativeConv2DBackpropFilterKernel,
+  nativeConv2DBackpropInputKernel,
+  nativeConv2DKernel,
+} from '../src/clsa/tensor/native-kernels.js';
 
 /**
- * Conv-gradient throughput of the tensor backends, single-threaded (wasm in Node has no threads):
- * our Conv2DBackpropFilter on cpu and wasm against the cpu backend's own (wasm has none), our
+ * Conv-gradient throughput of the tensor backends (wasm on its threaded build, every core): the
+ * native oneDNN kernels against ours on wasm for one layer's three directions; our Conv2DBackpropFilter on cpu and wasm against the cpu backend's own (wasm has none), our
  * Conv2DBackpropInput on wasm against wasm's own, the cpu backend's other conv kernels against what
  * ours would give there (why cpu keeps its own), and one ResNet basic block forward + backward.
  * After the run each row's median is printed as MMAC/s (multiply-accumulates of the convolution
@@ -96,9 +104,26 @@ function basicBlock(x: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor, gamma: tf.Tensor
   return tf.mean(tf.relu(tf.add(x, bn(tf.conv2d(h as tf.Tensor4D, w2 as tf.Tensor4D, 1, 'same')))));
 }
 
+const native = loadNativeKernels(availableParallelism());
+
+/** One native kernel on wasm, called directly (the rows above run our registered wasm kernels). */
+function nativeOnWasm(direction: 'forward' | 'input' | 'filter', name: string, l: Layer): tf.Tensor {
+  const conv = { strides: l.strides, pad: 'same', dataFormat: 'NHWC' };
+  const [x, dy, filter] = ['x', 'dy', 'filter'].map((part) => input('wasm', `${name}.${part}`));
+  const call: [tf.KernelFunc, tf.NamedTensorMap, tf.NamedAttrMap] =
+    direction === 'forward'
+      ? [nativeConv2DKernel('wasm'), { x: x!, filter: filter! }, { ...conv, dilations: 1 }]
+      : direction === 'input'
+        ? [nativeConv2DBackpropInputKernel('wasm'), { dy: dy!, filter: filter! }, { ...conv, inputShape: l.x }]
+        : [nativeConv2DBackpropFilterKernel('wasm'), { x: x!, dy: dy! }, { ...conv, filterShape: l.filter }];
+  const info = call[0]({ inputs: call[1], attrs: call[2], backend: tf.backend() }) as tf.TensorInfo;
+  return tf.engine().makeTensorFromTensorInfo(info);
+}
+
 beforeAll(async () => {
-  await selectBackend('cpu');
-  await selectBackend('wasm');
+  // Our JavaScript/wasm kernels registered: the native ones are called directly where measured.
+  await selectBackend('cpu', undefined, { native: false });
+  await selectBackend('wasm', undefined, { native: false });
   for (const backend of ['cpu', 'wasm']) {
     await tf.setBackend(backend);
     for (const [name, l] of Object.entries({ layer: LAYER, down: DOWNSAMPLE, small: SMALL, quarter: QUARTER })) {
@@ -134,6 +159,24 @@ describe(`Conv2DBackpropFilter, batch 16, 28×28, 128→128, 3×3 (${(macs(LAYER
   );
 });
 
+describe.skipIf(!native.available)(
+  `native (oneDNN) against ours on wasm, batch 16, 28×28, 128→128, 3×3 (${(macs(LAYER) / 1e9).toFixed(2)} GMAC)`,
+  () => {
+    for (const direction of ['forward', 'input', 'filter'] as const) {
+      bench(
+        `${direction}, native`,
+        timed(`${direction}, native, wasm`, macs(LAYER), 'wasm', () => nativeOnWasm(direction, 'layer', LAYER)),
+        OPTIONS,
+      );
+    }
+    bench(
+      'forward, ours (XNNPACK)',
+      timed('forward, ours, wasm', macs(LAYER), 'wasm', () => forward('wasm', 'layer', LAYER)),
+      OPTIONS,
+    );
+  },
+);
+
 describe(`Conv2DBackpropFilter, 1 image, 14×14, 128→128, 3×3 (${(macs(SMALL) / 1e6).toFixed(0)} MMAC)`, () => {
   bench(
     'ours on wasm',
@@ -152,7 +195,7 @@ describe(`Conv2DBackpropFilter, 1 image, 14×14, 128→128, 3×3 (${(macs(SMALL)
       try {
         return filterGrad('cpu', 'small', SMALL);
       } finally {
-        registerClsaKernels('cpu');
+        registerClsaKernels('cpu', false);
       }
     }),
     SLOW,
@@ -175,7 +218,7 @@ describe.each([
       try {
         return inputGrad('wasm', name, l);
       } finally {
-        registerClsaKernels('wasm');
+        registerClsaKernels('wasm', false);
       }
     }),
     OPTIONS,

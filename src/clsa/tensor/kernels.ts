@@ -19,12 +19,12 @@ const filterGradient: ClsaKernel = { kernelName: 'Conv2DBackpropFilter', make: c
 const inputGradient: ClsaKernel = { kernelName: 'Conv2DBackpropInput', make: conv2DBackpropInputKernel };
 
 /**
- * Which kernels we supply per backend, and why (rough single-thread figures from
- * bench/clsa-kernels.bench.ts, 3×3 convolutions with 128 channels at 28×28, on a shared CPU):
- * - wasm has no Conv2DBackpropFilter at all (ours: 4–5 GMAC/s), and its Conv2DBackpropInput runs
- *   ~0.5–0.9 GMAC/s against ~6–8 for ours, which runs on wasm's own forward Conv2D (XNNPACK).
- * - cpu's Conv2DBackpropFilter runs ~2–6 MMAC/s (ours: ~170–250). Its Conv2D (~450) and
- *   Conv2DBackpropInput (~390) already match what ours would give there (~370), so they stay.
+ * Which kernels we supply per backend without the native ones, and why (bench/clsa-kernels.bench.ts,
+ * 3×3 convolutions with 128 channels at 28×28, 2 cores, wasm threaded):
+ * - wasm has no Conv2DBackpropFilter at all (ours: ~11 GMAC/s), and its Conv2DBackpropInput runs
+ *   ~1.1 GMAC/s against ~24 for ours, which runs on wasm's own forward Conv2D (XNNPACK).
+ * - cpu's Conv2DBackpropFilter runs ~7 MMAC/s (ours: ~570). Its Conv2D (~640) and
+ *   Conv2DBackpropInput (~730) already match what ours would give there (~640), so they stay.
  * - 'tensorflow' (tfjs-node) runs libtensorflow's kernels, which need no help.
  */
 const PLAN: Readonly<Record<string, readonly ClsaKernel[]>> = {
@@ -34,8 +34,9 @@ const PLAN: Readonly<Record<string, readonly ClsaKernel[]>> = {
 
 /**
  * With the native kernels built (native/, on oneDNN), all three convolutions of wasm
- * and cpu run there: measured on these 2 cores at 64×32×32×64→64 3×3, 30–40 GMAC/s each way,
- * about PyTorch's speed, against 10–25 GMAC/s for the wasm kernels at their best. BatchNorm's
+ * and cpu run there. bench/clsa-kernels.bench.ts, 2 cores, 16×28×28×128→128 3×3: 85–101 GMAC/s
+ * each way, against 29 (forward, XNNPACK), 24 (our input gradient) and 11 (our filter gradient)
+ * for the threaded wasm kernels. BatchNorm's
  * per-channel sums (./sum-rows.ts) run there too: on wasm, as a matmul with a row of ones, XNNPACK
  * repacks the whole activation as the matmul's weights on every call (~50 ms at 64×32×32×64).
  */
