@@ -8,6 +8,9 @@ export default defineConfig({
   test: {
     include: ['src/**/*.spec.ts', 'test/**/*.spec.ts'],
     globalSetup: ['test/support/global-setup.ts'],
+    // What the entry points set before loading the native kernels (src/config/native-runtime.ts),
+    // for the tests and benches that train in their own process.
+    env: { OMP_WAIT_POLICY: 'PASSIVE' },
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

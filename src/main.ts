@@ -4,6 +4,7 @@ import { startApp } from './app.js';
 import { TeamsService } from './auth/teams.service.js';
 import { createLogger, type Logger } from './common/logger.js';
 import { childEnvironment, ConfigError, loadConfig, type AppConfig } from './config/config.js';
+import { settleNativeRuntime } from './config/native-runtime.js';
 import { startInfrastructure, type Infrastructure } from './infrastructure.js';
 import { EmbeddedWorkers } from './jobs/embedded-workers.js';
 
@@ -44,6 +45,7 @@ function onSignals(stop: (signal: string) => Promise<void>): void {
 async function main(): Promise<void> {
   const started = Date.now();
   const config = readConfig();
+  settleNativeRuntime();
   const logger: Logger = createLogger(config.logLevel);
   const infra = await startInfrastructure(config, logger);
   const bootstrap: { firstKey: string | null } = { firstKey: null };

@@ -17,6 +17,7 @@ import { writeEncoderFile } from './clsa/io/encoder-file.js';
 import { TENSOR_BACKEND_PREFERENCES, type TensorBackendPreference, selectBackend } from './clsa/tensor/index.js';
 import { saveCheckpoint } from './clsa/train/checkpoint.js';
 import { type StepMetrics, train } from './clsa/train/trainer.js';
+import { settleNativeRuntime } from './config/native-runtime.js';
 
 const integer = (name: string) => (value: string) => {
   const n = Number(value);
@@ -71,6 +72,7 @@ async function run(): Promise<void> {
   if (!existsSync(images)) throw new Error(`--images: ${images} does not exist`);
   const source = existsSync(path.join(images, SHARD_INDEX_PATH)) ? localShardSource(images) : imageFolderSource(images);
   const log = (message: string): void => void process.stderr.write(`${message}\n`);
+  settleNativeRuntime();
   await selectBackend(o.backend as TensorBackendPreference, (m) => log(`tensor backend: ${m}`), {
     threads: o.threads as number | undefined,
   });

@@ -9,6 +9,7 @@ import os from 'node:os';
 import { selectBackend } from './clsa/tensor/index.js';
 import { createLogger } from './common/logger.js';
 import { ConfigError, loadConfig } from './config/config.js';
+import { settleNativeRuntime } from './config/native-runtime.js';
 import { createPrismaClient } from './db/prisma-client.js';
 import { EvaluationsRepository } from './evaluations/evaluations.repository.js';
 import { ExportsRepository } from './exports/exports.repository.js';
@@ -21,6 +22,7 @@ import { storageSigningKey } from './storage/signing-key.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  settleNativeRuntime();
   const logger = createLogger(config.logLevel).child({ component: 'worker' });
   if (config.database.url === undefined) {
     throw new ConfigError(['DATABASE_URL is required: a worker joins the Postgres of an API server']);

@@ -9,9 +9,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import { isCI } from '../support/ci.js';
+
+export { isCI };
+
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
 export const chartDir = path.join(repoRoot, 'deploy/helm/clsa');
-export const isCI = ['true', '1'].includes((process.env.CI ?? '').toLowerCase());
 
 const cacheDir = process.env.CLSA_CACHE_DIR ?? path.join(os.homedir(), '.cache/clsa');
 

@@ -11,6 +11,7 @@ import {
   reference,
   type Kernel,
 } from '../../../test/support/conv-cases.js';
+import { isCI } from '../../../test/support/ci.js';
 import { selectBackend } from './backend.js';
 import {
   loadNativeKernels,
@@ -51,7 +52,7 @@ function relativeError(got: ArrayLike<number>, expected: Float32Array): number {
   return maxAbsDiff(got, expected) / scale;
 }
 
-it.runIf(process.env.CI === 'true')('are built in CI (scripts/build-native.sh runs in npm test)', () => {
+it.runIf(isCI)('are built in CI (scripts/build-native.sh runs in npm test)', () => {
   expect(native).toMatchObject({ available: true });
 });
 

@@ -46,18 +46,14 @@ function addonPath(): string | undefined {
 }
 
 /**
- * Loads the native convolution kernels once per process and sets their thread count; says why
+ * Loads the native convolution kernels once per process and sets their thread count (callers set
+ * OMP_WAIT_POLICY first: src/config/native-runtime.ts says why); says why
  * where they cannot be used (not built, or oneDNN's shared library missing at run time).
  */
 export function loadNativeKernels(threads: number): NativeKernels {
   if (addon === undefined) {
     const path = addonPath();
     if (path === undefined) return { available: false, reason: `${ADDON} is not built (npm run build:native)` };
-    // OpenMP's threads otherwise spin between kernels, taking the cores from the wasm threads,
-    // the augmentation workers and any other process. Not configuration but the library's own
-    // switch, which libgomp reads from the environment as it loads, so it is set here.
-    // eslint-disable-next-line no-restricted-properties
-    process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
     try {
       addon = createRequire(import.meta.url)(path) as NativeAddon;
     } catch (error) {
