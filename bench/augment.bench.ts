@@ -1,5 +1,6 @@
 import { bench, describe } from 'vitest';
 import { Rng, strongPixels, weakPixels, type RgbImage } from '../src/clsa/augment/index.js';
+import { pixelKernels, useNativePixels } from '../src/clsa/augment/pixel-kernels.js';
 
 /**
  * Augmentation pixel throughput, single-threaded: per image, one weak view (`weakPixels`) and one
@@ -7,6 +8,7 @@ import { Rng, strongPixels, weakPixels, type RgbImage } from '../src/clsa/augmen
  * RgbImage. Decoding, RandomResizedCrop's resize (sharp) and normalisation are excluded: the
  * inputs are ready-made 224×224 pixel buffers. Images/s = IMAGES / median seconds.
  * `/usr/bin/python3 scripts/pil-crosscheck.py bench` prints Pillow's figure for the same chain.
+ * Rows: the native per-pixel loops (native/pixels, where built) and the JavaScript ones.
  */
 const IMAGES = 64;
 const SIDE = 224;
@@ -30,6 +32,21 @@ function augmentBatch(): void {
   }
 }
 
+const native = pixelKernels();
+const options = { iterations: 10, time: 0, warmupIterations: 2 };
+
 describe(`augment ${IMAGES} images, one weak + one strong view, ${SIDE}×${SIDE} px, 1 thread`, () => {
-  bench('weakPixels + strongPixels', augmentBatch, { iterations: 10, time: 0, warmupIterations: 2 });
+  if (native.native) {
+    bench('weakPixels + strongPixels, native loops', augmentBatch, {
+      ...options,
+      setup: () => void useNativePixels(true),
+    });
+  } else {
+    console.log(`augment bench: no native row (${native.reason})`);
+  }
+  bench('weakPixels + strongPixels, JavaScript loops', augmentBatch, {
+    ...options,
+    setup: () => void useNativePixels(false),
+    teardown: () => void useNativePixels(true),
+  });
 });

@@ -1,50 +1,80 @@
 #!/usr/bin/env bash
-# Builds the native kernels (native/*.cc: convolutions on oneDNN, BatchNorm's sums) into
-# build/native/clsa_kernels.node, where src/clsa/tensor/native-kernels.ts looks for them.
-# Skips the compile when the module is newer than its source.
+# Builds the two native addons into build/native, where src/clsa looks for them:
+#   clsa_kernels.node  native/*.cc        convolutions on oneDNN, BatchNorm's sums
+#                                         (src/clsa/tensor/native-kernels.ts)
+#   clsa_pixels.node   native/pixels/*.cc the augmentation ops' per-pixel loops
+#                                         (src/clsa/augment/pixel-kernels.ts)
+# Skips an addon whose module is newer than its sources.
 #
 #   bash scripts/build-native.sh [--optional]
 #
-# Needs g++ and oneDNN's headers (Debian: libdnnl-dev; scripts/ci/install-onednn.sh installs
-# both). The Node-API headers come with Node itself (include/node beside bin/node), so nothing is
-# downloaded. --optional: where g++ or oneDNN is missing, say so and succeed; the engine then runs
-# its convolutions on the wasm backend's kernels.
+# Needs g++, and oneDNN's headers for the kernels (Debian: libdnnl-dev;
+# scripts/ci/install-onednn.sh installs both). The Node-API headers come with Node itself
+# (include/node beside bin/node), so nothing is downloaded. --optional: where g++ or oneDNN is
+# missing, say so and succeed; the engine then runs the same ops in JavaScript and on the wasm
+# backend's kernels (several times slower, same results).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 OPTIONAL=false
 [[ "${1:-}" == "--optional" ]] && OPTIONAL=true
-
-SOURCES=(native/*.cc)
-OUT=build/native/clsa_kernels.node
+KERNELS=build/native/clsa_kernels.node
+PIXELS=build/native/clsa_pixels.node
 
 missing() {
-  echo "build-native: $1, so the native convolution kernels are not built." >&2
+  echo "build-native: $1, so $2 is not built." >&2
   if [[ "$OPTIONAL" == true ]]; then
-    echo "Continuing without them: training runs its convolutions on the wasm backend (several times slower)." >&2
-    exit 0
+    echo "Continuing without it: its ops run in JavaScript and wasm instead (slower, same results)." >&2
+    return 0
   fi
-  echo "Install them with: bash scripts/ci/install-onednn.sh (Debian: apt-get install libdnnl-dev g++)" >&2
+  echo "Install what it needs with: bash scripts/ci/install-onednn.sh (Debian: apt-get install libdnnl-dev g++)" >&2
   exit 1
 }
 
+# up_to_date OUT FILE...: OUT exists and is newer than this script and every FILE.
 up_to_date() {
-  [[ -f "$OUT" && "$OUT" -nt "$0" ]] || return 1
-  for file in native/*; do [[ "$OUT" -nt "$file" ]] || return 1; done
+  local out=$1
+  shift
+  [[ -f "$out" && "$out" -nt "$0" ]] || return 1
+  for file in "$@"; do [[ "$out" -nt "$file" ]] || return 1; done
 }
-if up_to_date; then
-  echo "native kernels up to date: $OUT" >&2
+
+# compile OUT NAME FILES... -- EXTRA_FLAGS...
+compile() {
+  local out=$1 name=$2
+  shift 2
+  local sources=()
+  while [[ $1 != -- ]]; do sources+=("$1"); shift; done
+  shift
+  mkdir -p "$(dirname "$out")"
+  # -ffp-contract=off: no fused multiply-adds, so float steps round as Pillow's and tfjs's do
+  g++ -O3 -std=c++17 -shared -fPIC -ffp-contract=off -Wall -Wextra \
+    -DNODE_GYP_MODULE_NAME="$name" -I"$NODE_INCLUDE" "${sources[@]}" "$@" -o "$out.tmp"
+  mv "$out.tmp" "$out"
+  echo "built $out" >&2
+}
+
+PIXEL_FILES=(native/pixels/*)
+KERNEL_FILES=(native/*.cc native/*.h)
+if up_to_date "$PIXELS" "${PIXEL_FILES[@]}" && up_to_date "$KERNELS" "${KERNEL_FILES[@]}"; then
+  echo "native addons up to date: $KERNELS, $PIXELS" >&2
   exit 0
 fi
-command -v g++ >/dev/null 2>&1 || missing "g++ is not installed"
+if ! command -v g++ >/dev/null 2>&1; then
+  missing "g++ is not installed" "either addon"
+  exit 0
+fi
 NODE_INCLUDE=$(node -p "require('node:path').resolve(process.execPath, '../../include/node')")
-[[ -f "$NODE_INCLUDE/node_api.h" ]] || missing "this Node has no headers at $NODE_INCLUDE"
-echo '#include <oneapi/dnnl/dnnl.hpp>' | g++ -std=c++17 -fsyntax-only -x c++ - 2>/dev/null ||
-  missing "oneDNN's headers (libdnnl-dev) are not installed"
+if [[ ! -f "$NODE_INCLUDE/node_api.h" ]]; then
+  missing "this Node has no headers at $NODE_INCLUDE" "either addon"
+  exit 0
+fi
 
-mkdir -p "$(dirname "$OUT")"
-g++ -O3 -std=c++17 -shared -fPIC -fopenmp -Wall -Wextra \
-  -DNODE_GYP_MODULE_NAME=clsa_kernels -I"$NODE_INCLUDE" \
-  "${SOURCES[@]}" -ldnnl -o "$OUT.tmp"
-mv "$OUT.tmp" "$OUT"
-echo "built $OUT" >&2
+up_to_date "$PIXELS" "${PIXEL_FILES[@]}" || compile "$PIXELS" clsa_pixels native/pixels/*.cc --
+if ! up_to_date "$KERNELS" "${KERNEL_FILES[@]}"; then
+  if echo '#include <oneapi/dnnl/dnnl.hpp>' | g++ -std=c++17 -fsyntax-only -x c++ - 2>/dev/null; then
+    compile "$KERNELS" clsa_kernels native/*.cc -- -fopenmp -ldnnl
+  else
+    missing "oneDNN's headers (libdnnl-dev) are not installed" "$KERNELS"
+  fi
+fi

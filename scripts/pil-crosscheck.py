@@ -49,7 +49,17 @@ OPS = {
     "rotate": lambda im, p: im.rotate(p, resample=Image.NEAREST, fillcolor=FILL),
     "gaussianBlur": lambda im, p: im.filter(ImageFilter.GaussianBlur(radius=p)),
     "hue": hue,
+    "resize": lambda im, p: resized_crop(im, int(p)),
 }
+
+
+def resized_crop(img, size):
+    """torchvision's resized_crop on PIL: crop, then a bilinear resize (box rule as in pil-crosscheck.ts)."""
+    w, h = img.size
+    left, top = w // 5, h // 7
+    right = left + max(1, w - left - w // 6)
+    bottom = top + max(1, h - top - h // 9)
+    return img.crop((left, top, right, bottom)).resize((size, size), Image.BILINEAR)
 
 
 def compare(folder):
@@ -68,7 +78,7 @@ def compare(folder):
     for c in manifest["cases"]:
         img = images[c["img"]]
         param = c["param"]
-        if nudge is not None and param is not None and c["op"] != "posterize":
+        if nudge is not None and param is not None and c["op"] not in ("posterize", "resize"):
             param = param * nudge + 0.01
         ref = OPS[c["op"]](img, param)
         n = c["w"] * c["h"] * 3

@@ -27,6 +27,7 @@ import {
   horizontalFlip,
   invert,
   posterize,
+  resizedCrop,
   rotate,
   Rng,
   type RgbImage,
@@ -151,6 +152,17 @@ function cases(img: RgbImage, rng: Rng, extra: number): Case[] {
     list.push({ op: 'gaussianBlur', param: s, run: (i) => gaussianBlur(i, s) });
   for (const hf of [0, 0.01, 0.05, 0.1, 0.5, -0.01, -0.05, -0.1, -0.5, ...draws(-0.1, 0.1)])
     list.push({ op: 'hue', param: hf, run: (i) => adjustHue(i, hf) });
+  // the crop box follows from the image's size by the same rule in pil-crosscheck.py
+  const left = Math.floor(img.width / 5);
+  const top = Math.floor(img.height / 7);
+  const box = {
+    left,
+    top,
+    width: Math.max(1, img.width - left - Math.floor(img.width / 6)),
+    height: Math.max(1, img.height - top - Math.floor(img.height / 9)),
+  };
+  for (const size of [1, 2, 5, 13, 31, 96, 224])
+    list.push({ op: 'resize', param: size, run: (i) => resizedCrop(i, box, size) });
   return list;
 }
 

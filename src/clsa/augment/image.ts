@@ -1,3 +1,5 @@
+import { nativePixels } from './pixel-kernels.js';
+
 /**
  * Decoded images as the augmentation ops see them: 8-bit RGB, 3 interleaved channels, row-major
  * (`data[(y * width + x) * 3 + c]`), the layout sharp's `.raw()` output has for a 3-channel image.
@@ -96,6 +98,13 @@ export function applyLuts(img: RgbImage, luts: ChannelLuts): RgbImage {
   assertRgbImage(img);
   const { data } = img;
   const out = new Uint8Array(data.length);
+  const native = nativePixels();
+  if (native !== undefined) {
+    const tables = new Uint8Array(768);
+    luts.forEach((lut, c) => tables.set(lut, 256 * c));
+    native.lookUp(data, out, tables);
+    return { width: img.width, height: img.height, data: out };
+  }
   // 4 pixels are 3 whole words: most of the image goes through as words, the rest byte by byte
   const words = WORDS_ARE_LITTLE_ENDIAN && data.byteOffset % 4 === 0 ? Math.floor(data.length / 12) * 3 : 0;
   if (words > 0) {

@@ -6,6 +6,7 @@
  * including the float32 radius arithmetic.
  */
 import { assertRgbImage, type RgbImage } from './image.js';
+import { nativePixels } from './pixel-kernels.js';
 import { type Rng } from './random.js';
 
 const f32 = Math.fround;
@@ -195,6 +196,12 @@ export function gaussianBlur(img: RgbImage, sigma: number, passes = 3): RgbImage
     return { width: w, height: h, data };
   }
   if (!(passes > 0)) return { width: w, height: h, data: new Uint8Array(img.data) };
+  const native = nativePixels();
+  if (native !== undefined && Number.isInteger(passes) && passes <= 64) {
+    const data = new Uint8Array(img.data.length);
+    native.boxBlur(img.data, data, w, h, box.radius, box.ww, box.fw, passes);
+    return { width: w, height: h, data };
+  }
   const transposed = new Uint8Array(img.data.length);
   const data = new Uint8Array(img.data.length);
   blurRowsTransposed(img.data, w, h, transposed, box, passes);

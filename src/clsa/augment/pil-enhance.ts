@@ -7,6 +7,7 @@
  * does not fuse multiply-adds; an FMA build (e.g. aarch64) can differ by one level in rare pixels.
  */
 import { applyLut, assertRgbImage, type RgbImage } from './image.js';
+import { nativePixels } from './pixel-kernels.js';
 
 const f32 = Math.fround;
 
@@ -65,7 +66,9 @@ export function blend(im1: RgbImage, im2: RgbImage, alpha: number): RgbImage {
   assertRgbImage(im2);
   if (im1.width !== im2.width || im1.height !== im2.height) throw new RangeError('blend needs images of one size');
   const out = new Uint8Array(im1.data.length);
-  if (fitsInt(alpha)) blendValuesInt(im1.data, im2.data, out, blendSteps(alpha));
+  const native = nativePixels();
+  if (native !== undefined) native.blend(im1.data, im2.data, out, blendSteps(alpha));
+  else if (fitsInt(alpha)) blendValuesInt(im1.data, im2.data, out, blendSteps(alpha));
   else blendValues(im1.data, im2.data, out, blendSteps(alpha));
   return { width: im1.width, height: im1.height, data: out };
 }
@@ -99,7 +102,9 @@ export function luma(r: number, g: number, b: number): number {
 export function grayscale(img: RgbImage): RgbImage {
   assertRgbImage(img);
   const out = new Uint8Array(img.data.length);
-  greyValues(img.data, out);
+  const native = nativePixels();
+  if (native !== undefined) native.grey(img.data, out);
+  else greyValues(img.data, out);
   return { width: img.width, height: img.height, data: out };
 }
 
@@ -121,7 +126,9 @@ export function enhanceBrightness(img: RgbImage, factor: number): RgbImage {
 export function enhanceColor(img: RgbImage, factor: number): RgbImage {
   assertRgbImage(img);
   const out = new Uint8Array(img.data.length);
-  blendWithGrey(img.data, out, blendSteps(factor), fitsInt(factor) ? blendedInt : blended);
+  const native = nativePixels();
+  if (native !== undefined) native.blendWithGrey(img.data, out, blendSteps(factor));
+  else blendWithGrey(img.data, out, blendSteps(factor), fitsInt(factor) ? blendedInt : blended);
   return { width: img.width, height: img.height, data: out };
 }
 
@@ -143,7 +150,8 @@ function blendWithGrey(src: Uint8Array, out: Uint8Array, steps: Float64Array, va
  */
 export function enhanceContrast(img: RgbImage, factor: number): RgbImage {
   assertRgbImage(img);
-  const mean = Math.floor(lumaSum(img.data) / (img.width * img.height) + 0.5);
+  const sum = nativePixels()?.lumaSum(img.data) ?? lumaSum(img.data);
+  const mean = Math.floor(sum / (img.width * img.height) + 0.5);
   return applyLut(img, blendLutFrom(mean, factor));
 }
 

@@ -11,6 +11,7 @@ import { gaussianBlur } from './pil-blur.js';
 import { autocontrast, equalize, posterize, solarize } from './pil-color.js';
 import { enhanceBrightness, enhanceColor, enhanceContrast, enhanceSharpness, grayscale } from './pil-enhance.js';
 import { rotate, shearX, shearY, translateX, translateY } from './pil-geometry.js';
+import { resizedCrop } from './pil-resize.js';
 import { adjustHue } from './weak-color.js';
 
 function rgb(width: number, height: number, hex: string): RgbImage {
@@ -148,6 +149,16 @@ const CASES: readonly (readonly [string, () => RgbImage, string])[] = [
     'convert L',
     () => grayscale(input),
     '6262624646467777777e7e7e4444445959598e8e8e858585a8a8a89494945454548383838181817474749999999797977171716c6c6c8f8f8faaaaaa9797978989895d5d5d8d8d8da4a4a48787874e4e4e6b6b6b898989464646',
+  ],
+  [
+    'crop (1, 1, 5, 4), resize 9×9 BILINEAR',
+    () => resizedCrop(input, { left: 1, top: 1, width: 4, height: 3 }, 9),
+    '37b8473ebb5b51c28f5fc7bd4cc2bd39bcbd5887997f4b708d346037b8473ebb5b51c28f5fc7bd4cc2bd39bcbd5887997f4b708d346060926d619a7565b08966c29d51bfab3dbcba5492947162677b5055896c94857a8f799d836cbc7c57bd9a41bcb74f9c9062795d6a6b4bb246baa859a98d8b7d73b75c5cba8845bcb44ba78b549054588740ae69aea575a58c948d75ae7b6bad8e61aaa05f95825d7f5b5d774dab8da1a291a08b9d9d78a69a7b9f937e988c738478676f61626659a7b0959fad9c8aa6ad7a9db98a92999a867887726f705e68675666a7b0959fad9c8aa6ad7a9db98a92999a867887726f705e68675666',
+  ],
+  [
+    'resize 3×2 BILINEAR (shrinking: the filter widens)',
+    () => resizedCrop(input, { left: 0, top: 0, width: 6, height: 5 }, 3, 2),
+    '5a8888519c96626b7380988b7585935e7982',
   ],
 ];
 

@@ -5,6 +5,7 @@
  * built from them once, because the formulas' inputs collapse to few distinct values (see below).
  */
 import { assertRgbImage, type RgbImage } from './image.js';
+import { nativePixels } from './pixel-kernels.js';
 
 const f32 = Math.fround;
 
@@ -207,7 +208,13 @@ export function adjustHue(img: RgbImage, factor: number): RgbImage {
   assertRgbImage(img);
   const shift = hueShift(factor);
   const out = new Uint8Array(img.data.length);
-  shiftHues(img.data, out, shift, hsvTables());
+  const t = hsvTables();
+  const native = nativePixels();
+  if (native !== undefined) {
+    native.shiftHues(img.data, out, shift, t.hue, t.saturation, t.fs, t.oneMinusFs, t.rgbShift, t.odd, t.fsFactor);
+  } else {
+    shiftHues(img.data, out, shift, t);
+  }
   return { width: img.width, height: img.height, data: out };
 }
 

@@ -8,6 +8,7 @@
 import { assertRgbImage, type RgbImage } from './image.js';
 import { enhanceBrightness, enhanceColor, enhanceContrast, grayscale } from './pil-enhance.js';
 import { adjustHue } from './pil-hsv.js';
+import { nativePixels } from './pixel-kernels.js';
 import { type Rng } from './random.js';
 
 export { adjustHue, hsvToRgb, rgbToHsv } from './pil-hsv.js';
@@ -68,7 +69,9 @@ export function horizontalFlip(img: RgbImage): RgbImage {
   assertRgbImage(img);
   const { width: w, height: h, data: src } = img;
   const out = new Uint8Array(src.length);
-  for (let start = 0; start < src.length; start += w * 3) mirrorRow(src, out, start, w * 3);
+  const native = nativePixels();
+  if (native !== undefined) native.mirror(src, out, w, h);
+  else for (let start = 0; start < src.length; start += w * 3) mirrorRow(src, out, start, w * 3);
   return { width: w, height: h, data: out };
 }
 

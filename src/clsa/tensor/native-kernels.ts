@@ -1,7 +1,4 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-
+import { loadAddon } from '../native-addon.js';
 import { type KernelFunc, type TensorInfo } from '../tf.js';
 
 import { convGeometry, resolveConv, type ConvGeometry, type ConvGradientAttrs } from './conv-geometry.js';
@@ -36,15 +33,6 @@ const ADDON = 'build/native/clsa_kernels.node';
 
 let addon: NativeAddon | undefined;
 
-/** The repository root holds build/native: two levels above src/clsa, three above dist/src/clsa. */
-function addonPath(): string | undefined {
-  for (const up of ['../../../', '../../../../']) {
-    const candidate = fileURLToPath(new URL(up + ADDON, import.meta.url));
-    if (existsSync(candidate)) return candidate;
-  }
-  return undefined;
-}
-
 /**
  * Loads the native convolution kernels once per process and sets their thread count (callers set
  * OMP_WAIT_POLICY first: src/config/native-runtime.ts says why); says why
@@ -52,14 +40,9 @@ function addonPath(): string | undefined {
  */
 export function loadNativeKernels(threads: number): NativeKernels {
   if (addon === undefined) {
-    const path = addonPath();
-    if (path === undefined) return { available: false, reason: `${ADDON} is not built (npm run build:native)` };
-    try {
-      addon = createRequire(import.meta.url)(path) as NativeAddon;
-    } catch (error) {
-      const text = error instanceof Error ? error.message : String(error);
-      return { available: false, reason: `${ADDON} failed to load: ${text.split('\n')[0] ?? text}` };
-    }
+    const load = loadAddon<NativeAddon>(ADDON);
+    if (!('addon' in load)) return { available: false, reason: load.reason };
+    addon = load.addon;
   }
   addon.setThreads(threads);
   return { available: true, runtime: addon.runtime() };

@@ -1,0 +1,30 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Finding and loading the engine's Node-API addons, which scripts/build-native.sh builds into
+ * build/native. Both are optional: where one is missing its ops run in JavaScript or wasm.
+ */
+export type AddonLoad<T> = { readonly addon: T } | { readonly reason: string };
+
+/** The repository root holds build/native: one level above src/clsa, two above dist/src/clsa. */
+function addonPath(file: string): string | undefined {
+  for (const up of ['../../', '../../../']) {
+    const candidate = fileURLToPath(new URL(up + file, import.meta.url));
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** Loads `file` (relative to the repository root), or says why it cannot be used. */
+export function loadAddon<T>(file: string): AddonLoad<T> {
+  const path = addonPath(file);
+  if (path === undefined) return { reason: `${file} is not built (npm run build:native)` };
+  try {
+    return { addon: createRequire(import.meta.url)(path) as T };
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    return { reason: `${file} failed to load: ${text.split('\n')[0] ?? text}` };
+  }
+}
