@@ -3,10 +3,12 @@ import { afterAll, beforeAll, bench, describe } from 'vitest';
 import { BatchPool } from '../src/clsa/data/batch-pool.js';
 import { localShardSource } from '../src/clsa/data/shard-source.js';
 import { type ViewRecipe } from '../src/clsa/data/view-recipe.js';
-import { fixtureImage, writeShardDataset, type FixtureDataset } from '../test/clsa/shard-fixtures.js';
+import { writeShardDataset, type FixtureDataset } from '../test/clsa/shard-fixtures.js';
+import { photoLikeJpeg } from './photo-like-jpegs.js';
 
 /**
- * Training data path throughput: read shards of 256×256 JPEGs, decode, and make one weak view
+ * Training data path throughput: read shards of 256×256 photo-like JPEGs (./photo-like-jpegs.ts,
+ * the kind the PyTorch reference decodes), decode, and make one weak view
  * (the key view, 224 px, scale 0.2–1) and one strong view (96 px, scale 0.086–0.429) per image,
  * normalised into NHWC batches; in the calling thread vs a pool of 2 worker threads. Each pool is
  * opened once, on its warm-up iteration (thread start-up excluded), with prefetch 2, and runs
@@ -28,7 +30,7 @@ let current: { workers: number; pool: BatchPool } | null = null;
 beforeAll(async () => {
   const samples = [];
   for (let i = 0; i < IMAGES * 2; i++)
-    samples.push({ image: await fixtureImage(i, SIDE, SIDE), ext: 'jpg' as const, label: null });
+    samples.push({ image: await photoLikeJpeg(i, SIDE), ext: 'jpg' as const, label: null });
   dataset = await writeShardDataset(samples, [IMAGES / 2, IMAGES / 2, IMAGES / 2, IMAGES / 2]);
   console.log(`clsa data bench: ${IMAGES} images per iteration, ${os.availableParallelism()} cores`);
 });
