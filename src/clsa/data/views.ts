@@ -1,12 +1,14 @@
 /**
  * Turns one encoded image into its views: decode once with sharp, then per view draw a
- * RandomResizedCrop box on the original size, cut and resize it with sharp (bilinear, as
- * torchvision resizes PIL images in RandomResizedCrop), and run the weak or strong pixel
- * pipeline. A view's crop and pixel ops draw, in that order, from the view's own stream.
+ * RandomResizedCrop box on the original size, cut and resize it with Pillow's bilinear resampler
+ * (../augment/pil-resize.ts, as torchvision resizes PIL images in RandomResizedCrop), and run the
+ * weak or strong pixel pipeline. A view's crop and pixel ops draw, in that order, from the view's
+ * own stream.
  */
 import sharp from 'sharp';
 import { type RgbImage } from '../augment/image.js';
 import { strongPixels, weakPixels } from '../augment/pipeline.js';
+import { resizedCrop } from '../augment/pil-resize.js';
 import { Rng } from '../augment/random.js';
 import { type StrongPolicyOptions } from '../augment/strong-policy.js';
 import { type CropBox, sampleCropBox } from '../augment/weak-crop.js';
@@ -44,14 +46,9 @@ export async function decodeRgb(encoded: Buffer, maxPixels = DEFAULT_MAX_PIXELS)
   return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }
 
-/** Cuts `box` out of `img` and resizes it to size × size with a bilinear (triangle) kernel. */
-export async function cropAndResize(img: RgbImage, box: CropBox, size: number): Promise<RgbImage> {
-  const data = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
-    .extract(box)
-    .resize(size, size, { kernel: 'linear', fit: 'fill' })
-    .raw()
-    .toBuffer();
-  return { width: size, height: size, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+/** Cuts `box` out of `img` and resizes it to size × size as Pillow's `resize(BILINEAR)` does. */
+export function cropAndResize(img: RgbImage, box: CropBox, size: number): RgbImage {
+  return resizedCrop(img, box, size);
 }
 
 /** A view cut and resized, its stream left where the box draw stopped, its pixel ops still to run. */
@@ -61,19 +58,19 @@ export interface CroppedView {
   readonly image: RgbImage;
 }
 
-async function cropView(source: RgbImage, view: PlannedView, key: SampleStreamKey): Promise<CroppedView> {
+function cropView(source: RgbImage, view: PlannedView, key: SampleStreamKey): CroppedView {
   const rng = Rng.forSample({ ...key, viewIndex: view.viewIndex });
   const { spec } = view;
   const box = sampleCropBox(source.width, source.height, rng, {
     scale: spec.scale,
     ...(spec.ratio === undefined ? {} : { ratio: spec.ratio }),
   });
-  return { view, rng, image: await cropAndResize(source, box, spec.size) };
+  return { view, rng, image: cropAndResize(source, box, spec.size) };
 }
 
 /**
- * The sharp half of a sample's views (decode once, then cut and resize every view). It runs on
- * libuv's threads, so a caller can start the next sample's while running this one's pixel ops.
+ * Decodes a sample (sharp, on libuv's threads, so a caller can start the next sample's while
+ * running this one's pixel ops), then cuts and resizes every view.
  */
 export async function cropViews(
   encoded: Buffer,
@@ -82,8 +79,7 @@ export async function cropViews(
   maxPixels = DEFAULT_MAX_PIXELS,
 ): Promise<CroppedView[]> {
   const source = await decodeRgb(encoded, maxPixels);
-  // Each view has its own stream, so cutting them concurrently cannot change their pixels.
-  return Promise.all(views.map((view) => cropView(source, view, key)));
+  return views.map((view) => cropView(source, view, key));
 }
 
 /** The pixel half: the weak or strong pipeline, drawing on from the view's stream. */
