@@ -6,6 +6,7 @@ import * as tf from '../tf.js';
 
 import { registerClsaKernels } from './kernels.js';
 import { loadNativeKernels } from './native-kernels.js';
+import { guardWasmHeap } from './wasm-heap.js';
 import { registerThreadedWasm, wasmThreadCount } from './wasm-threads.js';
 
 export type TensorBackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -116,6 +117,7 @@ async function activate(candidate: Candidate, options: Required<BackendOptions>)
     throw new Error(`the '${candidate.backend}' backend failed to initialise`);
   }
   if (candidate.backend === 'tensorflow') return detail;
+  guardWasmHeap(tf.backend());
   const native = options.native ? loadNativeKernels(options.threads) : undefined;
   const kernels = registerClsaKernels(candidate.backend, native?.available === true);
   const origin =

@@ -3,4 +3,5 @@
  * registers the conv-gradient kernels that make ResNet training usable on wasm and cpu.
  */
 export * from './backend.js';
+export { WasmHeapFullError } from './wasm-heap.js';
 export { registerClsaKernels, restoreStockKernels, stockKernel } from './kernels.js';
