@@ -172,4 +172,17 @@ describe('resnetForward', () => {
     values(grouped.bnUpdates.get(name) ?? tf.scalar(NaN)).forEach((g, i) => expect(g).toBeCloseTo(avg[i] ?? NaN, 5));
     expect(() => resnetForward(model, x, { training: true, bnGroups: 3 })).toThrow(/must divide/);
   });
+
+  it('frees the BatchNorm updates of a training pass that fails midway', () => {
+    // ResNet-50's plan over ResNet-18's weights: the stem and the first convolutions run (their
+    // BatchNorm updates kept), then the first bottleneck asks for a weight ResNet-18 lacks
+    const r18 = backbone({ architecture: 'resnet18', smallImageStem: true, baseWidth: 4 });
+    const mismatched = { spec: { ...r18.spec, architecture: 'resnet50' as const }, params: r18.params };
+    const x = randomTensor([2, 8, 8, 3], 5);
+    const before = tf.memory().numTensors;
+    expect(() => resnetForward(mismatched, x, { training: true })).toThrow(/layer1\.0\.(conv3|bn3)/);
+    expect(tf.memory().numTensors).toBe(before);
+    r18.params.dispose();
+    x.dispose();
+  });
 });

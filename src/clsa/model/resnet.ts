@@ -193,12 +193,18 @@ export function resnetForward(
     throw new RangeError(`images must be [batch, height, width, 3], got [${images.shape.join(', ')}]`);
   }
   const pass = new ForwardPass(params, options);
-  const features = tf.tidy(() => {
-    let x = tf.relu(pass.bn('bn1', pass.conv('conv1.weight', images, spec.smallImageStem ? 1 : 2)));
-    if (!spec.smallImageStem) x = torchMaxPool(x);
-    const { bottleneck } = ARCHITECTURES[spec.architecture];
-    for (const b of resnetBlocks(spec)) x = pass.block(b, bottleneck, x);
-    return tf.mean<tf.Tensor2D>(x, [1, 2]);
-  });
-  return { features, bnUpdates: pass.bnUpdates };
+  try {
+    const features = tf.tidy(() => {
+      let x = tf.relu(pass.bn('bn1', pass.conv('conv1.weight', images, spec.smallImageStem ? 1 : 2)));
+      if (!spec.smallImageStem) x = torchMaxPool(x);
+      const { bottleneck } = ARCHITECTURES[spec.architecture];
+      for (const b of resnetBlocks(spec)) x = pass.block(b, bottleneck, x);
+      return tf.mean<tf.Tensor2D>(x, [1, 2]);
+    });
+    return { features, bnUpdates: pass.bnUpdates };
+  } catch (error) {
+    // the updates are kept, so the tidy above cannot free those of a pass that failed midway
+    tf.dispose([...pass.bnUpdates.values()]);
+    throw error;
+  }
 }

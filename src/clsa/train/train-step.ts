@@ -14,6 +14,7 @@ import { Rng } from '../augment/random.js';
 import type { Batch, ViewBatch } from '../data/batch.js';
 import { type CandidateLayout, contrastiveLoss, ddmLoss } from '../loss/index.js';
 import { type BufferUpdates, encode, type Encoder, type KeyQueue, momentumUpdate } from '../model/index.js';
+import { releaseFailedTape } from '../tensor/failed-tape.js';
 import * as tf from '../tf.js';
 import type { Sgd } from './sgd.js';
 
@@ -103,17 +104,39 @@ function queryPasses(
   keys: tf.Tensor2D,
   settings: StepSettings,
 ): QueryPasses {
-  const variables = [...named.values()];
   const out: QueryPasses = { grads: new Map(), contrastive: 0, ddm: null, top1: 0, bnUpdates: new Map() };
+  const held: { target: tf.Tensor2D | null } = { target: null };
+  try {
+    runQueryPasses(model, named, batch, keys, settings, out, held);
+    return out;
+  } catch (error) {
+    // a pass that throws (a full wasm heap, a malformed view) must not strand what the step holds
+    releaseFailedTape();
+    tf.dispose([...out.grads.values(), ...out.bnUpdates.values()]);
+    throw error;
+  } finally {
+    tf.dispose(held.target ?? []);
+  }
+}
+
+function runQueryPasses(
+  model: TrainingModel,
+  named: Map<string, tf.Variable>,
+  batch: Batch,
+  keys: tf.Tensor2D,
+  settings: StepSettings,
+  out: QueryPasses,
+  held: { target: tf.Tensor2D | null },
+): void {
+  const variables = [...named.values()];
   const { temperature, layout } = settings;
   const weakCount = batch.views.weak.length;
-  let target: tf.Tensor2D | null = null;
   batch.views.weak.forEach((view, i) => {
     const { value, grads } = tf.variableGrads(() => {
       const q = encode(model.query, viewTensor(view), { training: true, bnGroups: 1 });
       if (i === 0) {
         out.bnUpdates = q.bnUpdates;
-        target = tf.keep(q.embedding);
+        held.target = tf.keep(q.embedding);
       } else q.bnUpdates.forEach((t) => t.dispose());
       const { loss, top1 } = contrastiveLoss(q.embedding, keys, model.queue.keys, { temperature, layout });
       if (i === 0) out.top1 = top1.dataSync()[0]!;
@@ -128,7 +151,7 @@ function queryPasses(
     const { value, grads } = tf.variableGrads(() => {
       const q = encode(model.query, viewTensor(view), { training: true, bnGroups: 1 });
       q.bnUpdates.forEach((t) => t.dispose());
-      const ddm = ddmLoss(target!, q.embedding, keys, model.queue.keys, {
+      const ddm = ddmLoss(held.target!, q.embedding, keys, model.queue.keys, {
         temperature: settings.ddmTemperature,
         layout,
       });
@@ -138,8 +161,6 @@ function queryPasses(
     value.dispose();
     accumulate(out.grads, named, grads);
   }
-  tf.dispose(target ?? []);
-  return out;
 }
 
 export function trainStep(
@@ -154,7 +175,13 @@ export function trainStep(
     throw new RangeError('β > 0 needs at least one strong view');
   const keys = computeKeys(model, batch, settings, globalStep);
   const named = new Map(model.query.params.entries());
-  const passes = queryPasses(model, named, batch, keys, settings);
+  let passes: QueryPasses;
+  try {
+    passes = queryPasses(model, named, batch, keys, settings);
+  } catch (error) {
+    keys.dispose();
+    throw error;
+  }
   model.optimizer.step(named, Object.fromEntries(passes.grads), lr);
   tf.dispose([...passes.grads.values()]);
   model.query.params.applyBufferUpdates(passes.bnUpdates);
