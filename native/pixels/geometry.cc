@@ -1,4 +1,6 @@
-// Box blur and mirror: the ops that move pixels rather than recolour them.
+// Box blur and mirror: the ops that move pixels rather than recolour them. The blur runs its
+// passes down columns only, transposing the image to blur its rows; integer sums make the order free.
+#include <algorithm>
 #include <vector>
 
 #include "pixels.h"
@@ -7,60 +9,51 @@ namespace clsa::pixels {
 
 namespace {
 
-// One box pass along a padded line of n RGB pixels (pil-blur.ts boxPassRgb): the window sums slide
-// one pixel at a time and the 8.24 products wrap modulo 2^32 as Pillow's UINT32 arithmetic does.
-void boxPassRgb(const uint8_t* src, int64_t n, uint8_t* dst, int64_t toStep, const BoxWeights& box) {
-  uint32_t acc0 = 0, acc1 = 0, acc2 = 0;
-  for (int64_t i = 0; i <= box.radius * 6; i += 3) {
-    acc0 += src[i];
-    acc1 += src[i + 1];
-    acc2 += src[i + 2];
-  }
-  const uint8_t* left = src;
-  const uint8_t* right = src + box.radius * 6 + 3;
-  for (int64_t x = 0; x < n; x++, left += 3, right += 3, dst += toStep) {
-    uint32_t l0 = left[0], l1 = left[1], l2 = left[2];
-    acc0 += right[0] - l0;
-    acc1 += right[1] - l1;
-    acc2 += right[2] - l2;
-    dst[0] = static_cast<uint8_t>((acc0 * box.ww + (l0 + right[3]) * box.fw + 0x800000u) >> 24);
-    dst[1] = static_cast<uint8_t>((acc1 * box.ww + (l1 + right[4]) * box.fw + 0x800000u) >> 24);
-    dst[2] = static_cast<uint8_t>((acc2 * box.ww + (l2 + right[5]) * box.fw + 0x800000u) >> 24);
-  }
-}
-
-// Repeats the first and last of the n pixels at pixel `pad` of `line` over the pad pixels either side.
-void padEnds(uint8_t* line, int64_t pad, int64_t n) {
-  const uint8_t* first = line + pad * 3;
-  const uint8_t* last = line + (pad + n - 1) * 3;
-  for (int64_t i = 0; i < pad * 3; i += 3) {
-    for (int c = 0; c < 3; c++) {
-      line[i + c] = first[c];
-      line[(pad + n) * 3 + i + c] = last[c];
+// `passes` box passes down every column at once (pil-blur.ts boxPassRgb, one per column): one
+// running window sum per byte of a row, so the inner loop runs along contiguous rows and
+// vectorises. Row j of the padded column is image row clamp(j − radius − 1), as in the padded
+// lines of pil-blur.ts; the 8.24 products wrap modulo 2^32 as Pillow's UINT32 arithmetic does.
+CLSA_VECTOR_CLONES void blurColumns(const uint8_t* src, int64_t w, int64_t h, uint8_t* dst, const BoxWeights& box,
+                                    int passes) {
+  const int64_t rowBytes = w * 3;
+  const int64_t pad = box.radius + 1;
+  std::vector<uint8_t> a(rowBytes * h), b(rowBytes * h);
+  std::vector<uint32_t> acc(rowBytes);
+  const uint8_t* in = src;
+  auto row = [&](int64_t j) {
+    int64_t y = j - pad;
+    return in + (y < 0 ? 0 : y >= h ? h - 1 : y) * rowBytes;
+  };
+  for (int p = 1; p <= passes; p++) {
+    uint8_t* to = p == passes ? dst : (p % 2 == 1 ? a.data() : b.data());
+    std::fill(acc.begin(), acc.end(), 0u);
+    for (int64_t j = 0; j <= 2 * box.radius; j++) {
+      const uint8_t* r = row(j);
+      for (int64_t i = 0; i < rowBytes; i++) acc[i] += r[i];
     }
+    for (int64_t y = 0; y < h; y++) {
+      const uint8_t* left = row(y);
+      const uint8_t* right = row(y + 2 * box.radius + 1);
+      const uint8_t* beyond = row(y + 2 * box.radius + 2);
+      uint8_t* out = to + y * rowBytes;
+      for (int64_t i = 0; i < rowBytes; i++) {
+        acc[i] += static_cast<uint32_t>(right[i]) - left[i];
+        out[i] = static_cast<uint8_t>((acc[i] * box.ww + (left[i] + beyond[i]) * box.fw + 0x800000u) >> 24);
+      }
+    }
+    in = to;
   }
 }
 
-// Box passes along every row of the w×h `src`, written transposed into `dst` (pil-blur.ts
-// blurRowsTransposed); between passes a row lives in padded line buffers.
-void blurRowsTransposed(const uint8_t* src, int64_t w, int64_t h, uint8_t* dst, const BoxWeights& box, int passes) {
-  int64_t pad = box.radius + 1;
-  std::vector<uint8_t> a((w + 2 * pad) * 3), b((w + 2 * pad) * 3);
+// The h×w image of `src` (w×h) mirrored about its diagonal, RGB pixels kept whole.
+void transpose(const uint8_t* src, int64_t w, int64_t h, uint8_t* dst) {
   for (int64_t y = 0; y < h; y++) {
-    uint8_t* line = a.data();
-    uint8_t* next = b.data();
-    const uint8_t* row = src + y * w * 3;
-    for (int64_t i = 0; i < w * 3; i++) line[pad * 3 + i] = row[i];
-    for (int p = 1;; p++) {
-      padEnds(line, pad, w);
-      if (p >= passes) {
-        boxPassRgb(line, w, dst + y * 3, h * 3, box);
-        break;
-      }
-      boxPassRgb(line, w, next + pad * 3, 3, box);
-      uint8_t* done = line;
-      line = next;
-      next = done;
+    for (int64_t x = 0; x < w; x++) {
+      const uint8_t* s = src + (y * w + x) * 3;
+      uint8_t* d = dst + (x * h + y) * 3;
+      d[0] = s[0];
+      d[1] = s[1];
+      d[2] = s[2];
     }
   }
 }
@@ -68,9 +61,12 @@ void blurRowsTransposed(const uint8_t* src, int64_t w, int64_t h, uint8_t* dst, 
 }  // namespace
 
 void boxBlur(const uint8_t* src, uint8_t* out, int64_t width, int64_t height, BoxWeights box, int passes) {
-  std::vector<uint8_t> transposed(width * height * 3);
-  blurRowsTransposed(src, width, height, transposed.data(), box, passes);
-  blurRowsTransposed(transposed.data(), height, width, out, box, passes);
+  // rows first, as Pillow: down the columns of the transposed image, where the passes vectorise
+  std::vector<uint8_t> across(width * height * 3), blurred(width * height * 3);
+  transpose(src, width, height, across.data());
+  blurColumns(across.data(), height, width, blurred.data(), box, passes);
+  transpose(blurred.data(), height, width, across.data());
+  blurColumns(across.data(), width, height, out, box, passes);
 }
 
 void mirror(const uint8_t* src, uint8_t* out, int64_t width, int64_t height) {

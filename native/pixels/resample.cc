@@ -34,6 +34,21 @@ void resampleRow(const uint8_t* row, uint8_t* out, int64_t width, const Axis& ax
   }
 }
 
+// The vertical pass over the horizontal pass's rows (`temp`, from crop row firstRow on).
+CLSA_VECTOR_CLONES void resampleColumns(const uint8_t* temp, int64_t rowBytes, int64_t firstRow, uint8_t* out,
+                                        int64_t height, const Axis& down) {
+  std::vector<int32_t> sums(rowBytes);
+  for (int64_t yy = 0; yy < height; yy++, out += rowBytes) {
+    const uint8_t* rows = temp + (down.bounds[2 * yy] - firstRow) * rowBytes;
+    const int32_t* k = down.weights + yy * down.taps;
+    for (int64_t i = 0; i < rowBytes; i++) sums[i] = kHalf;
+    for (int32_t y = 0; y < down.bounds[2 * yy + 1]; y++, rows += rowBytes) {
+      for (int64_t i = 0; i < rowBytes; i++) sums[i] += rows[i] * k[y];
+    }
+    for (int64_t i = 0; i < rowBytes; i++) out[i] = clip8(sums[i]);
+  }
+}
+
 }  // namespace
 
 void resample(const uint8_t* src, int64_t srcWidth, int64_t left, int64_t top, uint8_t* out, int64_t width,
@@ -45,16 +60,7 @@ void resample(const uint8_t* src, int64_t srcWidth, int64_t left, int64_t top, u
   for (int64_t y = firstRow; y < lastRow; y++) {
     resampleRow(src + ((top + y) * srcWidth + left) * 3, temp.data() + (y - firstRow) * rowBytes, width, across);
   }
-  std::vector<int32_t> sums(rowBytes);
-  for (int64_t yy = 0; yy < height; yy++, out += rowBytes) {
-    const uint8_t* rows = temp.data() + (down.bounds[2 * yy] - firstRow) * rowBytes;
-    const int32_t* k = down.weights + yy * down.taps;
-    for (int64_t i = 0; i < rowBytes; i++) sums[i] = kHalf;
-    for (int32_t y = 0; y < down.bounds[2 * yy + 1]; y++, rows += rowBytes) {
-      for (int64_t i = 0; i < rowBytes; i++) sums[i] += rows[i] * k[y];
-    }
-    for (int64_t i = 0; i < rowBytes; i++) out[i] = clip8(sums[i]);
-  }
+  resampleColumns(temp.data(), rowBytes, firstRow, out, height, down);
 }
 
 }  // namespace clsa::pixels
