@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
-# Builds the two native addons into build/native, where src/clsa looks for them:
+# Builds the native addons into build/native, where src/clsa looks for them:
 #   clsa_kernels.node  native/*.cc        convolutions on oneDNN, BatchNorm's sums
 #                                         (src/clsa/tensor/native-kernels.ts)
 #   clsa_pixels.node   native/pixels/*.cc the augmentation ops' per-pixel loops
 #                                         (src/clsa/augment/pixel-kernels.ts)
+#   clsa_jpeg.node     native/jpeg/*.cc   JPEG decoding on TurboJPEG (src/clsa/data/jpeg-decoder.ts)
 # Skips an addon whose module is newer than its sources.
 #
 #   bash scripts/build-native.sh [--optional]
 #
-# Needs g++, and oneDNN's headers for the kernels (Debian: libdnnl-dev;
-# scripts/ci/install-onednn.sh installs both). The Node-API headers come with Node itself
-# (include/node beside bin/node), so nothing is downloaded. --optional: where g++ or oneDNN is
-# missing, say so and succeed; the engine then runs the same ops in JavaScript and on the wasm
-# backend's kernels (several times slower, same results).
+# Needs g++, oneDNN's headers for the kernels (Debian: libdnnl-dev) and TurboJPEG's for the
+# decoder (libturbojpeg0-dev); scripts/ci/install-native-deps.sh installs all three. The Node-API
+# headers come with Node itself (include/node beside bin/node), so nothing is downloaded.
+# --optional: where something is missing, say so and succeed; the engine then runs the same ops in
+# JavaScript, sharp and the wasm backend's kernels (slower, same results).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +21,7 @@ OPTIONAL=false
 [[ "${1:-}" == "--optional" ]] && OPTIONAL=true
 KERNELS=build/native/clsa_kernels.node
 PIXELS=build/native/clsa_pixels.node
+JPEG=build/native/clsa_jpeg.node
 
 missing() {
   echo "build-native: $1, so $2 is not built." >&2
@@ -27,7 +29,7 @@ missing() {
     echo "Continuing without it: its ops run in JavaScript and wasm instead (slower, same results)." >&2
     return 0
   fi
-  echo "Install what it needs with: bash scripts/ci/install-onednn.sh (Debian: apt-get install libdnnl-dev g++)" >&2
+  echo "Install what it needs with: bash scripts/ci/install-native-deps.sh (Debian: apt-get install g++ libdnnl-dev libturbojpeg0-dev)" >&2
   exit 1
 }
 
@@ -56,8 +58,10 @@ compile() {
 
 PIXEL_FILES=(native/pixels/*)
 KERNEL_FILES=(native/*.cc native/*.h)
-if up_to_date "$PIXELS" "${PIXEL_FILES[@]}" && up_to_date "$KERNELS" "${KERNEL_FILES[@]}"; then
-  echo "native addons up to date: $KERNELS, $PIXELS" >&2
+JPEG_FILES=(native/jpeg/*)
+if up_to_date "$PIXELS" "${PIXEL_FILES[@]}" && up_to_date "$KERNELS" "${KERNEL_FILES[@]}" &&
+  up_to_date "$JPEG" "${JPEG_FILES[@]}"; then
+  echo "native addons up to date: $KERNELS, $PIXELS, $JPEG" >&2
   exit 0
 fi
 if ! command -v g++ >/dev/null 2>&1; then
@@ -76,5 +80,12 @@ if ! up_to_date "$KERNELS" "${KERNEL_FILES[@]}"; then
     compile "$KERNELS" clsa_kernels native/*.cc -- -fopenmp -ldnnl
   else
     missing "oneDNN's headers (libdnnl-dev) are not installed" "$KERNELS"
+  fi
+fi
+if ! up_to_date "$JPEG" "${JPEG_FILES[@]}"; then
+  if echo '#include <turbojpeg.h>' | g++ -fsyntax-only -x c++ - 2>/dev/null; then
+    compile "$JPEG" clsa_jpeg native/jpeg/*.cc -- -lturbojpeg
+  else
+    missing "TurboJPEG's headers (libturbojpeg0-dev) are not installed" "$JPEG"
   fi
 fi

@@ -6,6 +6,7 @@
  * SIGTERM/SIGINT: the running job writes a checkpoint and goes back to the queue.
  */
 import { describePixelKernels } from './clsa/augment/pixel-kernels.js';
+import { describeJpegDecoder } from './clsa/data/jpeg-decoder.js';
 import os from 'node:os';
 import { selectBackend } from './clsa/tensor/index.js';
 import { createLogger } from './common/logger.js';
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
   const backend = await selectBackend(settings.tensorBackend, (m) => logger.info(`tensor backend: ${m}`), {
     threads: settings.tensorThreads,
   });
-  logger.info(`augmentations: ${describePixelKernels()}`);
+  logger.info(`augmentations: ${describePixelKernels()}; JPEG decoding: ${describeJpegDecoder()}`);
   const prisma = createPrismaClient(config.database.url, 4);
   // A worker never hands out links, but the filesystem store wants its key all the same.
   const signingKey = config.storage.kind === 'filesystem' ? await storageSigningKey(config.stateDir) : Buffer.alloc(0);

@@ -12,6 +12,7 @@ import { resizedCrop } from '../augment/pil-resize.js';
 import { Rng } from '../augment/random.js';
 import { type StrongPolicyOptions } from '../augment/strong-policy.js';
 import { type CropBox, sampleCropBox } from '../augment/weak-crop.js';
+import { decodeJpeg } from './jpeg-decoder.js';
 import { type PlannedView } from './view-recipe.js';
 
 /** The decoder's pixel limit unless told otherwise (the one the dataset pages use for thumbnails). */
@@ -35,8 +36,14 @@ export interface RenderedView {
   readonly image: RgbImage;
 }
 
-/** Decodes to 8-bit sRGB with 3 channels; alpha is dropped, as PIL's `convert('RGB')` does. */
+/**
+ * Decodes to 8-bit sRGB with 3 channels; alpha is dropped, as PIL's `convert('RGB')` does. JPEGs
+ * go to libjpeg-turbo where the native decoder is built (./jpeg-decoder.ts), everything else and
+ * whatever it declines to sharp.
+ */
 export async function decodeRgb(encoded: Buffer, maxPixels = DEFAULT_MAX_PIXELS): Promise<RgbImage> {
+  const jpeg = decodeJpeg(encoded, maxPixels);
+  if (jpeg !== null) return jpeg;
   const { data, info } = await sharp(encoded, { limitInputPixels: maxPixels })
     .removeAlpha()
     .toColourspace('srgb')
