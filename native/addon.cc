@@ -4,14 +4,13 @@
 //   sumRows(a, b | null, out, [groups, rows, channels])
 //   setThreads(n), runtime()
 // Buffers are Float32Arrays over any memory, the wasm heap included; every size is checked.
-#include <node_api.h>
-
 #include <dnnl.hpp>
 #include <omp.h>
 
 #include <string>
 
 #include "kernels.h"
+#include "napi-args.h"
 
 namespace {
 
@@ -19,99 +18,44 @@ using clsa::Dims;
 using clsa::Direction;
 using clsa::kDims;
 
+using clsa::napi::Args;
 
-napi_value fail(napi_env env, const std::string& message) {
-  napi_throw_error(env, "CLSA_NATIVE", message.c_str());
-  return nullptr;
-}
-
-bool floats(napi_env env, napi_value value, size_t expected, float** out, const char* name, std::string* error) {
-  bool isTyped = false;
-  napi_is_typedarray(env, value, &isTyped);
-  if (!isTyped) {
-    *error = std::string(name) + " must be a Float32Array";
-    return false;
-  }
-  napi_typedarray_type type;
-  size_t length = 0;
-  void* data = nullptr;
-  napi_get_typedarray_info(env, value, &type, &length, &data, nullptr, nullptr);
-  if (type != napi_float32_array) {
-    *error = std::string(name) + " must be a Float32Array";
-    return false;
-  }
-  if (length != expected) {
-    *error = std::string(name) + " holds " + std::to_string(length) + " floats where the shape needs " +
-             std::to_string(expected);
-    return false;
-  }
-  *out = static_cast<float*>(data);
-  return true;
-}
-
-// Reads an array of exactly `count` whole numbers into `out`.
-bool wholeNumbers(napi_env env, napi_value value, uint32_t count, int64_t* out) {
-  uint32_t length = 0;
-  bool isArray = false;
-  napi_is_array(env, value, &isArray);
-  if (!isArray || napi_get_array_length(env, value, &length) != napi_ok || length != count) return false;
-  for (uint32_t i = 0; i < count; i++) {
-    napi_value item;
-    napi_get_element(env, value, i, &item);
-    if (napi_get_value_int64(env, item, &out[i]) != napi_ok) return false;
-  }
-  return true;
-}
+constexpr const char* kCode = "CLSA_NATIVE";
 
 napi_value Convolution(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 5) return fail(env, "convolution(direction, src, weights, dst, dims) takes 5 arguments");
-  int32_t direction = -1;
-  if (napi_get_value_int32(env, argv[0], &direction) != napi_ok || direction < 0 || direction > 2) {
-    return fail(env, "direction must be 0 (forward), 1 (backwardData) or 2 (backwardWeights)");
-  }
+  Args args(env, info, 5, "convolution(direction, src, weights, dst, dims)", kCode);
+  auto direction = static_cast<Direction>(
+      args.whole(0, "direction", 0, 2, "direction must be 0 (forward), 1 (backwardData) or 2 (backwardWeights)"));
   Dims d{};
-  if (!wholeNumbers(env, argv[4], kDims, d.data())) return fail(env, "dims must be an array of 17 whole numbers");
+  args.wholeNumbers(4, "dims", kDims, d.data());
   for (uint32_t i = 0; i < kDims; i++) {
     bool positive = i < 11 || i >= 15;
-    if (positive ? d[i] < 1 : d[i] < 0) return fail(env, "dims[" + std::to_string(i) + "] is out of range");
+    args.check(positive ? d[i] >= 1 : d[i] >= 0, "dims[" + std::to_string(i) + "] is out of range");
   }
-  std::string error;
-  float *src = nullptr, *weights = nullptr, *dst = nullptr;
-  if (!floats(env, argv[1], d[0] * d[1] * d[2] * d[3], &src, "src", &error) ||
-      !floats(env, argv[2], d[4] * d[5] * d[3] * d[6], &weights, "weights", &error) ||
-      !floats(env, argv[3], d[0] * d[7] * d[8] * d[6], &dst, "dst", &error)) {
-    return fail(env, error);
-  }
+  float* src = args.floats(1, "src", d[0] * d[1] * d[2] * d[3]);
+  float* weights = args.floats(2, "weights", d[4] * d[5] * d[3] * d[6]);
+  float* dst = args.floats(3, "dst", d[0] * d[7] * d[8] * d[6]);
+  if (!args.ok()) return args.fail();
   try {
-    clsa::convolve(static_cast<Direction>(direction), d, src, weights, dst);
+    clsa::convolve(direction, d, src, weights, dst);
   } catch (const dnnl::error& e) {
-    return fail(env, std::string("oneDNN: ") + e.what() + " (status " + std::to_string(e.status) + ")");
+    return clsa::napi::fail(env, kCode, std::string("oneDNN: ") + e.what() + " (status " + std::to_string(e.status) + ")");
   }
   return nullptr;
 }
 
 // sumRows(a, b | null, out, [groups, rows, channels])
 napi_value SumRows(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 4) return fail(env, "sumRows(a, b, out, [groups, rows, channels]) takes 4 arguments");
+  Args args(env, info, 4, "sumRows(a, b, out, [groups, rows, channels])", kCode);
   int64_t shape[3] = {0, 0, 0};
-  if (!wholeNumbers(env, argv[3], 3, shape) || shape[0] < 1 || shape[1] < 1 || shape[2] < 1) {
-    return fail(env, "shape must be [groups, rows, channels], whole numbers of at least 1");
-  }
-  napi_valuetype bType;
-  napi_typeof(env, argv[1], &bType);
-  std::string error;
-  float *a = nullptr, *b = nullptr, *out = nullptr;
-  if (!floats(env, argv[0], shape[0] * shape[1] * shape[2], &a, "a", &error) ||
-      (bType != napi_null && !floats(env, argv[1], shape[0] * shape[1] * shape[2], &b, "b", &error)) ||
-      !floats(env, argv[2], shape[0] * shape[2], &out, "out", &error)) {
-    return fail(env, error);
-  }
+  args.wholeNumbers(3, "shape", 3, shape);
+  args.check(shape[0] >= 1 && shape[1] >= 1 && shape[2] >= 1,
+             "shape must be [groups, rows, channels], whole numbers of at least 1");
+  const size_t size = shape[0] * shape[1] * shape[2];
+  const float* a = args.floats(0, "a", size);
+  const float* b = args.isNull(1) ? nullptr : args.floats(1, "b", size);
+  float* out = args.floats(2, "out", shape[0] * shape[2]);
+  if (!args.ok()) return args.fail();
   clsa::sumRows(a, b, out, shape[0], shape[1], shape[2]);
   return nullptr;
 }
@@ -127,26 +71,19 @@ napi_value Runtime(napi_env env, napi_callback_info) {
 
 // OpenMP threads for the kernels that follow (each call runs on the calling thread's team).
 napi_value SetThreads(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  int32_t threads = 0;
-  if (argc != 1 || napi_get_value_int32(env, argv[0], &threads) != napi_ok || threads < 1) {
-    return fail(env, "setThreads(n) takes a whole number of at least 1");
-  }
-  omp_set_num_threads(threads);
+  Args args(env, info, 1, "setThreads(n)", kCode);
+  int64_t threads = args.whole(0, "n", 1, 1 << 16, "setThreads(n) takes a whole number of at least 1");
+  if (!args.ok()) return args.fail();
+  omp_set_num_threads(static_cast<int>(threads));
   return nullptr;
 }
 
 napi_value Init(napi_env env, napi_value exports) {
-  napi_property_descriptor properties[] = {
-      {"convolution", nullptr, Convolution, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"runtime", nullptr, Runtime, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"sumRows", nullptr, SumRows, nullptr, nullptr, nullptr, napi_default, nullptr},
-  };
-  napi_define_properties(env, exports, 4, properties);
-  return exports;
+  return clsa::napi::exportFunctions(env, exports,
+                                     {{"convolution", Convolution},
+                                      {"runtime", Runtime},
+                                      {"setThreads", SetThreads},
+                                      {"sumRows", SumRows}});
 }
 
 }  // namespace

@@ -6,31 +6,28 @@
 
 namespace clsa {
 
-// Memory-bound; each thread sums a run of rows in double, then the parts are added.
+// Memory-bound; each thread sums a run of rows (of any groups) in double, then the parts are
+// added. One parallel region for all groups: waking passive OpenMP threads once, not per group.
 void sumRows(const float* a, const float* b, float* out, int64_t groups, int64_t rows, int64_t channels) {
-  for (int64_t g = 0; g < groups; g++) {
-    std::vector<double> total(channels, 0.0);
-    const float* ga = a + g * rows * channels;
-    const float* gb = b == nullptr ? nullptr : b + g * rows * channels;
+  std::vector<double> total(groups * channels, 0.0);
 #pragma omp parallel
-    {
-      std::vector<double> part(channels, 0.0);
-      double* p = part.data();
+  {
+    std::vector<double> part(groups * channels, 0.0);
 #pragma omp for schedule(static)
-      for (int64_t r = 0; r < rows; r++) {
-        const float* ra = ga + r * channels;
-        if (gb == nullptr) {
-          for (int64_t c = 0; c < channels; c++) p[c] += ra[c];
-        } else {
-          const float* rb = gb + r * channels;
-          for (int64_t c = 0; c < channels; c++) p[c] += static_cast<double>(ra[c]) * rb[c];
-        }
+    for (int64_t r = 0; r < groups * rows; r++) {
+      double* p = part.data() + (r / rows) * channels;
+      const float* ra = a + r * channels;
+      if (b == nullptr) {
+        for (int64_t c = 0; c < channels; c++) p[c] += ra[c];
+      } else {
+        const float* rb = b + r * channels;
+        for (int64_t c = 0; c < channels; c++) p[c] += static_cast<double>(ra[c]) * rb[c];
       }
-#pragma omp critical
-      for (int64_t c = 0; c < channels; c++) total[c] += part[c];
     }
-    for (int64_t c = 0; c < channels; c++) out[g * channels + c] = static_cast<float>(total[c]);
+#pragma omp critical
+    for (int64_t i = 0; i < groups * channels; i++) total[i] += part[i];
   }
+  for (int64_t i = 0; i < groups * channels; i++) out[i] = static_cast<float>(total[i]);
 }
 
 }  // namespace clsa

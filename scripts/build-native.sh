@@ -56,21 +56,21 @@ compile() {
   echo "built $out" >&2
 }
 
-PIXEL_FILES=(native/pixels/*)
+PIXEL_FILES=(native/pixels/* native/napi-args.h)
 KERNEL_FILES=(native/*.cc native/*.h)
-JPEG_FILES=(native/jpeg/*)
+JPEG_FILES=(native/jpeg/* native/napi-args.h)
 if up_to_date "$PIXELS" "${PIXEL_FILES[@]}" && up_to_date "$KERNELS" "${KERNEL_FILES[@]}" &&
   up_to_date "$JPEG" "${JPEG_FILES[@]}"; then
   echo "native addons up to date: $KERNELS, $PIXELS, $JPEG" >&2
   exit 0
 fi
 if ! command -v g++ >/dev/null 2>&1; then
-  missing "g++ is not installed" "either addon"
+  missing "g++ is not installed" "any native addon"
   exit 0
 fi
 NODE_INCLUDE=$(node -p "require('node:path').resolve(process.execPath, '../../include/node')")
 if [[ ! -f "$NODE_INCLUDE/node_api.h" ]]; then
-  missing "this Node has no headers at $NODE_INCLUDE" "either addon"
+  missing "this Node has no headers at $NODE_INCLUDE" "any native addon"
   exit 0
 fi
 

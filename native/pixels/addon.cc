@@ -1,109 +1,73 @@
 // The pixel addon's JavaScript face (src/clsa/augment/pixel-kernels.ts loads it). Every function
 // takes Uint8Arrays of RGB bytes and writes `out`, which the caller allocates; tables come from
 // the JavaScript ops. Each argument's type and length is checked before any byte is touched.
-#include <node_api.h>
-
 #include <string>
 
+#include "../napi-args.h"
 #include "pixels.h"
 
 namespace {
 
 namespace px = clsa::pixels;
 
-napi_value fail(napi_env env, const std::string& message) {
-  napi_throw_error(env, "CLSA_PIXELS", message.c_str());
-  return nullptr;
-}
+constexpr int64_t kMaxSide = 1 << 16;
 
-// The arguments of one call, read in order; the first problem is kept for the error.
-class Args {
+class Args : public clsa::napi::Args {
  public:
-  Args(napi_env env, napi_callback_info info, size_t count, const char* usage) : env_(env), usage_(usage) {
-    argc_ = count;
-    napi_get_cb_info(env, info, &argc_, argv_, nullptr, nullptr);
-    if (argc_ != count) error_ = std::string(usage) + " takes " + std::to_string(count) + " arguments";
-  }
+  Args(napi_env env, napi_callback_info info, size_t count, const char* usage)
+      : clsa::napi::Args(env, info, count, usage, "CLSA_PIXELS") {}
 
-  bool ok() const { return error_.empty(); }
-  napi_value fail() const { return ::fail(env_, error_ + " (" + usage_ + ")"); }
-
-  // A typed array of `type` with `expected` elements, or any length when expected is 0 and then
-  // the length goes to *length.
-  template <typename T>
-  T* array(size_t at, napi_typedarray_type type, const char* name, size_t expected, size_t* length = nullptr) {
-    if (!ok()) return nullptr;
-    bool isTyped = false;
-    napi_is_typedarray(env_, argv_[at], &isTyped);
-    napi_typedarray_type actual;
-    size_t n = 0;
-    void* data = nullptr;
-    if (isTyped) napi_get_typedarray_info(env_, argv_[at], &actual, &n, &data, nullptr, nullptr);
-    const char* kind = type == napi_uint8_array   ? "a Uint8Array"
-                       : type == napi_int32_array ? "an Int32Array"
-                                                  : "a Float64Array";
-    if (!isTyped || actual != type) {
-      error_ = std::string(name) + " must be " + kind;
-    } else if (expected != 0 && n != expected) {
-      error_ = std::string(name) + " holds " + std::to_string(n) + " elements where " + std::to_string(expected) +
-               " are needed";
-    } else if (expected == 0 && type == napi_uint8_array && (n == 0 || n % 3 != 0)) {
-      error_ = std::string(name) + " holds " + std::to_string(n) + " bytes, not a whole number of RGB pixels";
-    }
-    if (length != nullptr) *length = n;
-    return ok() ? static_cast<T*>(data) : nullptr;
+  // Bytes of whole RGB pixels, any number of them.
+  const uint8_t* pixels(size_t at, const char* name, size_t* length) {
+    const uint8_t* data = bytes(at, name, 0, length);
+    check(*length > 0 && *length % 3 == 0,
+          std::string(name) + " holds " + std::to_string(*length) + " bytes, not a whole number of RGB pixels");
+    return data;
   }
-
-  uint8_t* bytes(size_t at, const char* name, size_t expected, size_t* length = nullptr) {
-    return array<uint8_t>(at, napi_uint8_array, name, expected, length);
-  }
-  double* doubles(size_t at, const char* name, size_t expected) {
-    return array<double>(at, napi_float64_array, name, expected);
-  }
-  int32_t* ints(size_t at, const char* name, size_t expected, size_t* length = nullptr) {
-    return array<int32_t>(at, napi_int32_array, name, expected, length);
-  }
-
-  int64_t whole(size_t at, const char* name, int64_t min, int64_t max) {
-    if (!ok()) return 0;
-    int64_t value = 0;
-    double exact = 0;
-    if (napi_get_value_double(env_, argv_[at], &exact) != napi_ok || napi_get_value_int64(env_, argv_[at], &value) != napi_ok ||
-        static_cast<double>(value) != exact || value < min || value > max) {
-      error_ = std::string(name) + " must be a whole number in " + std::to_string(min) + ".." + std::to_string(max);
-    }
-    return value;
-  }
-
-  void check(bool condition, const std::string& message) {
-    if (ok() && !condition) error_ = message;
-  }
-
- private:
-  napi_env env_;
-  std::string usage_;
-  size_t argc_;
-  napi_value argv_[12];
-  std::string error_;
 };
 
-constexpr int64_t kMaxSide = 1 << 16;
+// The first two arguments of most functions: src, whole RGB pixels, and out of the same length.
+struct SrcOut {
+  const uint8_t* src;
+  uint8_t* out;
+  size_t bytes;
+};
+
+SrcOut srcOut(Args& args) {
+  SrcOut p{nullptr, nullptr, 0};
+  p.src = args.pixels(0, "src", &p.bytes);
+  p.out = args.bytes(1, "out", p.bytes);
+  return p;
+}
+
+// (src, out, width, height, …): an image of width × height and an output of its size.
+struct Image {
+  const uint8_t* src;
+  uint8_t* out;
+  int64_t width;
+  int64_t height;
+};
+
+Image sizedSrcOut(Args& args) {
+  Image im{nullptr, nullptr, args.whole(2, "width", 1, kMaxSide), args.whole(3, "height", 1, kMaxSide)};
+  im.src = args.bytes(0, "src", im.width * im.height * 3);
+  im.out = args.bytes(1, "out", im.width * im.height * 3);
+  return im;
+}
 
 napi_value LookUp(napi_env env, napi_callback_info info) {
   Args args(env, info, 3, "lookUp(src, out, luts)");
-  size_t n = 0;
-  const uint8_t* src = args.bytes(0, "src", 0, &n);
-  uint8_t* out = args.bytes(1, "out", n);
+  SrcOut p = srcOut(args);
   const uint8_t* luts = args.bytes(2, "luts", 768);
   if (!args.ok()) return args.fail();
-  px::lookUp(src, out, n, luts);
+  px::lookUp(p.src, p.out, p.bytes, luts);
   return nullptr;
 }
 
 napi_value LumaSum(napi_env env, napi_callback_info info) {
   Args args(env, info, 1, "lumaSum(src)");
   size_t n = 0;
-  const uint8_t* src = args.bytes(0, "src", 0, &n);
+  const uint8_t* src = args.pixels(0, "src", &n);
   if (!args.ok()) return args.fail();
   napi_value sum;
   napi_create_double(env, px::lumaSum(src, n), &sum);
@@ -112,18 +76,16 @@ napi_value LumaSum(napi_env env, napi_callback_info info) {
 
 napi_value Grey(napi_env env, napi_callback_info info) {
   Args args(env, info, 2, "grey(src, out)");
-  size_t n = 0;
-  const uint8_t* src = args.bytes(0, "src", 0, &n);
-  uint8_t* out = args.bytes(1, "out", n);
+  SrcOut p = srcOut(args);
   if (!args.ok()) return args.fail();
-  px::grey(src, out, n);
+  px::grey(p.src, p.out, p.bytes);
   return nullptr;
 }
 
 napi_value Blend(napi_env env, napi_callback_info info) {
   Args args(env, info, 4, "blend(p, q, out, steps)");
   size_t n = 0;
-  const uint8_t* p = args.bytes(0, "p", 0, &n);
+  const uint8_t* p = args.pixels(0, "p", &n);
   const uint8_t* q = args.bytes(1, "q", n);
   uint8_t* out = args.bytes(2, "out", n);
   const double* steps = args.doubles(3, "steps", 511);
@@ -134,56 +96,46 @@ napi_value Blend(napi_env env, napi_callback_info info) {
 
 napi_value BlendWithGrey(napi_env env, napi_callback_info info) {
   Args args(env, info, 3, "blendWithGrey(src, out, steps)");
-  size_t n = 0;
-  const uint8_t* src = args.bytes(0, "src", 0, &n);
-  uint8_t* out = args.bytes(1, "out", n);
+  SrcOut p = srcOut(args);
   const double* steps = args.doubles(2, "steps", 511);
   if (!args.ok()) return args.fail();
-  px::blendWithGrey(src, out, n, steps);
+  px::blendWithGrey(p.src, p.out, p.bytes, steps);
   return nullptr;
 }
 
 napi_value ShiftHues(napi_env env, napi_callback_info info) {
   Args args(env, info, 10, "shiftHues(src, out, shift, hue, saturation, fs, oneMinusFs, rgbShift, odd, fsFactor)");
-  size_t n = 0;
-  const uint8_t* src = args.bytes(0, "src", 0, &n);
-  uint8_t* out = args.bytes(1, "out", n);
+  SrcOut p = srcOut(args);
   uint32_t shift = static_cast<uint32_t>(args.whole(2, "shift", 0, 255));
   px::HsvTables t{args.bytes(3, "hue", 3 << 16),    args.bytes(4, "saturation", 1 << 16),
                   args.doubles(5, "fs", 256),       args.doubles(6, "oneMinusFs", 256),
                   args.bytes(7, "rgbShift", 768),   args.doubles(8, "odd", 256),
                   args.doubles(9, "fsFactor", 256)};
   if (!args.ok()) return args.fail();
-  px::shiftHues(src, out, n, shift, t);
+  px::shiftHues(p.src, p.out, p.bytes, shift, t);
   return nullptr;
 }
 
 napi_value Mirror(napi_env env, napi_callback_info info) {
   Args args(env, info, 4, "mirror(src, out, width, height)");
-  int64_t width = args.whole(2, "width", 1, kMaxSide);
-  int64_t height = args.whole(3, "height", 1, kMaxSide);
-  const uint8_t* src = args.bytes(0, "src", width * height * 3);
-  uint8_t* out = args.bytes(1, "out", width * height * 3);
-  args.check(src != out, "out must not share memory with src");
+  Image im = sizedSrcOut(args);
+  args.check(im.src != im.out, "out must not share memory with src");
   if (!args.ok()) return args.fail();
-  px::mirror(src, out, width, height);
+  px::mirror(im.src, im.out, im.width, im.height);
   return nullptr;
 }
 
 napi_value BoxBlur(napi_env env, napi_callback_info info) {
   Args args(env, info, 8, "boxBlur(src, out, width, height, radius, ww, fw, passes)");
-  int64_t width = args.whole(2, "width", 1, kMaxSide);
-  int64_t height = args.whole(3, "height", 1, kMaxSide);
-  const uint8_t* src = args.bytes(0, "src", width * height * 3);
-  uint8_t* out = args.bytes(1, "out", width * height * 3);
+  Image im = sizedSrcOut(args);
   int64_t radius = args.whole(4, "radius", 0, kMaxSide);
   int64_t ww = args.whole(5, "ww", 0, 1 << 24);
   int64_t fw = args.whole(6, "fw", -(1LL << 31), (1LL << 31) - 1);
   int64_t passes = args.whole(7, "passes", 1, 64);
-  args.check(radius < width && radius < height, "the box radius must be narrower than the image");
+  args.check(radius < im.width && radius < im.height, "the box radius must be narrower than the image");
   if (!args.ok()) return args.fail();
   px::BoxWeights box{radius, static_cast<uint32_t>(ww), static_cast<uint32_t>(fw)};
-  px::boxBlur(src, out, width, height, box, static_cast<int>(passes));
+  px::boxBlur(im.src, im.out, im.width, im.height, box, static_cast<int>(passes));
   return nullptr;
 }
 
@@ -229,19 +181,16 @@ napi_value Resample(napi_env env, napi_callback_info info) {
 }
 
 napi_value Init(napi_env env, napi_value exports) {
-  napi_property_descriptor properties[] = {
-      {"blend", nullptr, Blend, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"blendWithGrey", nullptr, BlendWithGrey, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"boxBlur", nullptr, BoxBlur, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"grey", nullptr, Grey, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"lookUp", nullptr, LookUp, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"lumaSum", nullptr, LumaSum, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"mirror", nullptr, Mirror, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"resample", nullptr, Resample, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"shiftHues", nullptr, ShiftHues, nullptr, nullptr, nullptr, napi_default, nullptr},
-  };
-  napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);
-  return exports;
+  return clsa::napi::exportFunctions(env, exports,
+                                     {{"blend", Blend},
+                                      {"blendWithGrey", BlendWithGrey},
+                                      {"boxBlur", BoxBlur},
+                                      {"grey", Grey},
+                                      {"lookUp", LookUp},
+                                      {"lumaSum", LumaSum},
+                                      {"mirror", Mirror},
+                                      {"resample", Resample},
+                                      {"shiftHues", ShiftHues}});
 }
 
 }  // namespace
