@@ -11,10 +11,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { describePixelKernels } from './clsa/augment/pixel-kernels.js';
-import { describeJpegDecoder } from './clsa/data/jpeg-decoder.js';
 import { IMAGENET_MEAN, IMAGENET_STD } from './clsa/augment/normalize.js';
-import { imageFolderSource, localShardSource, SHARD_INDEX_PATH } from './clsa/data/index.js';
+import { describeViewCode, imageFolderSource, localShardSource, SHARD_INDEX_PATH } from './clsa/data/index.js';
 import { writeEncoderFile } from './clsa/io/encoder-file.js';
 import { TENSOR_BACKEND_PREFERENCES, type TensorBackendPreference, selectBackend } from './clsa/tensor/index.js';
 import { saveCheckpoint } from './clsa/train/checkpoint.js';
@@ -78,7 +76,7 @@ async function run(): Promise<void> {
   await selectBackend(o.backend as TensorBackendPreference, (m) => log(`tensor backend: ${m}`), {
     threads: o.threads as number | undefined,
   });
-  log(`augmentations: ${describePixelKernels()}; JPEG decoding: ${describeJpegDecoder()}`);
+  log(describeViewCode());
   const size = o.imageSize as number;
   const config = {
     seed: o.seed,

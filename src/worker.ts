@@ -5,9 +5,8 @@
  * embedded default the server starts one itself). WORKER_ACCELERATOR picks the jobs it takes.
  * SIGTERM/SIGINT: the running job writes a checkpoint and goes back to the queue.
  */
-import { describePixelKernels } from './clsa/augment/pixel-kernels.js';
-import { describeJpegDecoder } from './clsa/data/jpeg-decoder.js';
 import os from 'node:os';
+import { describeViewCode } from './clsa/data/views.js';
 import { selectBackend } from './clsa/tensor/index.js';
 import { createLogger } from './common/logger.js';
 import { ConfigError, loadConfig } from './config/config.js';
@@ -33,7 +32,7 @@ async function main(): Promise<void> {
   const backend = await selectBackend(settings.tensorBackend, (m) => logger.info(`tensor backend: ${m}`), {
     threads: settings.tensorThreads,
   });
-  logger.info(`augmentations: ${describePixelKernels()}; JPEG decoding: ${describeJpegDecoder()}`);
+  logger.info(describeViewCode());
   const prisma = createPrismaClient(config.database.url, 4);
   // A worker never hands out links, but the filesystem store wants its key all the same.
   const signingKey = config.storage.kind === 'filesystem' ? await storageSigningKey(config.stateDir) : Buffer.alloc(0);

@@ -28,3 +28,38 @@ export function loadAddon<T>(file: string): AddonLoad<T> {
     return { reason: `${file} failed to load: ${text.split('\n')[0] ?? text}` };
   }
 }
+
+/** Whether an optional addon's native code runs, and why not where it does not. */
+export type NativeState = { readonly native: true } | { readonly native: false; readonly reason: string };
+
+/**
+ * An addon loaded on first use (once per thread: worker threads load their own), whose ops fall
+ * back to another implementation without it; tests and benches may turn it off to compare the two.
+ */
+export class OptionalAddon<T> {
+  private load: AddonLoad<T> | undefined;
+  private off = false;
+
+  constructor(
+    readonly file: string,
+    private readonly offReason: string,
+  ) {}
+
+  /** The addon, or undefined where it is not built, failed to load or is turned off. */
+  get(): T | undefined {
+    if (this.off) return undefined;
+    this.load ??= loadAddon<T>(this.file);
+    return 'addon' in this.load ? this.load.addon : undefined;
+  }
+
+  state(): NativeState {
+    if (this.get() !== undefined) return { native: true };
+    return { native: false, reason: this.off ? this.offReason : (this.load as { reason: string }).reason };
+  }
+
+  /** Turns the native code off or back on for this thread. */
+  use(on: boolean): NativeState {
+    this.off = !on;
+    return this.state();
+  }
+}

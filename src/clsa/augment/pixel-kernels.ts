@@ -5,7 +5,7 @@
  * which runs the same arithmetic: the bytes are identical either way (pixel-kernels.spec.ts holds
  * every op to its JavaScript loop). Without the addon the JavaScript loops run, a few times slower.
  */
-import { loadAddon } from '../native-addon.js';
+import { type NativeState, OptionalAddon } from '../native-addon.js';
 
 /** native/pixels/addon.cc: every function writes `out`, which the caller allocates. */
 export interface PixelAddon {
@@ -54,35 +54,27 @@ export interface PixelAddon {
   ): void;
 }
 
-const ADDON = 'build/native/clsa_pixels.node';
+const pixels = new OptionalAddon<PixelAddon>('build/native/clsa_pixels.node', 'native pixel kernels turned off');
 
-export type PixelKernels = { readonly native: true } | { readonly native: false; readonly reason: string };
-
-let loaded: { addon: PixelAddon } | { reason: string } | undefined;
-let turnedOff = false;
+export type PixelKernels = NativeState;
 
 /** The addon when it is built and not turned off, else undefined (the ops then run their JavaScript loops). */
 export function nativePixels(): PixelAddon | undefined {
-  if (turnedOff) return undefined;
-  loaded ??= loadAddon<PixelAddon>(ADDON);
-  return 'addon' in loaded ? loaded.addon : undefined;
+  return pixels.get();
 }
 
 /** Which loops the ops run, and why not the native ones where they do not. */
 export function pixelKernels(): PixelKernels {
-  if (nativePixels() !== undefined) return { native: true };
-  if (turnedOff) return { native: false, reason: 'native pixel kernels turned off' };
-  return { native: false, reason: loaded !== undefined && 'reason' in loaded ? loaded.reason : 'not loaded' };
+  return pixels.state();
 }
 
 /** Turns the native loops off or back on for this thread (tests and benches compare the two). */
 export function useNativePixels(on: boolean): PixelKernels {
-  turnedOff = !on;
-  return pixelKernels();
+  return pixels.use(on);
 }
 
 /** For start-up logs: which loops the augmentations run on. */
 export function describePixelKernels(): string {
-  const state = pixelKernels();
-  return state.native ? `native loops (${ADDON})` : `JavaScript loops (${state.reason})`;
+  const state = pixels.state();
+  return state.native ? `native loops (${pixels.file})` : `JavaScript loops (${state.reason})`;
 }

@@ -86,7 +86,7 @@ function sampleFailure(sample: BatchSample, err: unknown): SampleError {
   return new SampleError(sample.key, sample.shard, sample.index, err instanceof Error ? err.message : String(err));
 }
 
-/** Starts the sharp half of a sample; failures are named after the sample. */
+/** Starts decoding a sample and cutting its views (./views.ts cropViews); failures are named after the sample. */
 function startCrops(sample: BatchSample, views: readonly PlannedView[], epoch: number, settings: BatchSettings) {
   const key = { seed: settings.seed, epoch, sampleIndex: sample.index };
   const image = Buffer.from(sample.image.buffer, sample.image.byteOffset, sample.image.byteLength);
@@ -119,7 +119,7 @@ export async function prepareBatch(job: BatchJob, settings: BatchSettings): Prom
   let next: Promise<CroppedView[]> | null = samples[0] ? startCrops(samples[0], views, epoch, settings) : null;
   for (const [i, sample] of samples.entries()) {
     const cropped = await (next as Promise<CroppedView[]>);
-    // Decode the next sample on sharp's threads while this thread runs this one's pixel ops.
+    // Start the next sample: a decode on sharp's threads overlaps this one's pixel ops.
     const following = samples[i + 1];
     next = following ? startCrops(following, views, epoch, settings) : null;
     try {

@@ -6,10 +6,11 @@ import { imageFrom, pixelAt, type RgbImage } from '../augment/image.js';
 import { toNormalizedChw } from '../augment/normalize.js';
 import { strongPixels, weakPixels } from '../augment/pipeline.js';
 import { Rng } from '../augment/random.js';
+import { resizedCrop } from '../augment/pil-resize.js';
 import { sampleCropBox } from '../augment/weak-crop.js';
 import { normalizationTable, writeNormalizedHwc } from './normalize-hwc.js';
 import { MULTI_CROP_TABLE, multiCropRecipe, planViews, SINGLE_CROP_RECIPE, type ViewRecipe } from './view-recipe.js';
-import { cropAndResize, decodeRgb, renderViews } from './views.js';
+import { decodeRgb, renderViews } from './views.js';
 
 function noise(width: number, height: number, seed: number): RgbImage {
   const rng = Rng.fromSeed(seed);
@@ -112,7 +113,7 @@ describe('renderViews', () => {
     for (const { view, image } of rendered) {
       const rng = Rng.forSample({ ...key, viewIndex: view.viewIndex });
       const box = sampleCropBox(40, 32, rng, { scale: view.spec.scale });
-      const resized = cropAndResize(source, box, view.spec.size);
+      const resized = resizedCrop(source, box, view.spec.size);
       const expected = view.kind === 'strong' ? strongPixels(resized, rng).image : weakPixels(resized, rng);
       expect([image.width, image.height]).toEqual([view.spec.size, view.spec.size]);
       expect(Buffer.from(image.data).equals(Buffer.from(expected.data))).toBe(true);

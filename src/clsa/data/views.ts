@@ -8,11 +8,12 @@
 import sharp from 'sharp';
 import { type RgbImage } from '../augment/image.js';
 import { strongPixels, weakPixels } from '../augment/pipeline.js';
+import { describePixelKernels } from '../augment/pixel-kernels.js';
 import { resizedCrop } from '../augment/pil-resize.js';
 import { Rng } from '../augment/random.js';
 import { type StrongPolicyOptions } from '../augment/strong-policy.js';
-import { type CropBox, sampleCropBox } from '../augment/weak-crop.js';
-import { decodeJpeg } from './jpeg-decoder.js';
+import { sampleCropBox } from '../augment/weak-crop.js';
+import { decodeJpeg, describeJpegDecoder } from './jpeg-decoder.js';
 import { type PlannedView } from './view-recipe.js';
 
 /** The decoder's pixel limit unless told otherwise (the one the dataset pages use for thumbnails). */
@@ -53,11 +54,6 @@ export async function decodeRgb(encoded: Buffer, maxPixels = DEFAULT_MAX_PIXELS)
   return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }
 
-/** Cuts `box` out of `img` and resizes it to size × size as Pillow's `resize(BILINEAR)` does. */
-export function cropAndResize(img: RgbImage, box: CropBox, size: number): RgbImage {
-  return resizedCrop(img, box, size);
-}
-
 /** A view cut and resized, its stream left where the box draw stopped, its pixel ops still to run. */
 export interface CroppedView {
   readonly view: PlannedView;
@@ -72,12 +68,13 @@ function cropView(source: RgbImage, view: PlannedView, key: SampleStreamKey): Cr
     scale: spec.scale,
     ...(spec.ratio === undefined ? {} : { ratio: spec.ratio }),
   });
-  return { view, rng, image: cropAndResize(source, box, spec.size) };
+  return { view, rng, image: resizedCrop(source, box, spec.size) };
 }
 
 /**
- * Decodes a sample (sharp, on libuv's threads, so a caller can start the next sample's while
- * running this one's pixel ops), then cuts and resizes every view.
+ * Decodes a sample, then cuts and resizes every view. A decode that goes to sharp runs on libuv's
+ * threads, so a caller can start the next sample's while running this one's pixel ops; a native
+ * JPEG decode runs at once, on the calling thread.
  */
 export async function cropViews(
   encoded: Buffer,
@@ -105,4 +102,9 @@ export async function renderViews(
 ): Promise<RenderedView[]> {
   const cropped = await cropViews(encoded, views, key, options.maxPixels);
   return cropped.map((c) => augmentView(c, options.strongPolicy));
+}
+
+/** For start-up logs: what the views' pixel ops and JPEG decoding run on. */
+export function describeViewCode(): string {
+  return `augmentations: ${describePixelKernels()}; JPEG decoding: ${describeJpegDecoder()}`;
 }

@@ -7,8 +7,8 @@ import {
   nativeConv2DBackpropInputKernel,
   nativeConv2DKernel,
   nativeSumRowsKernel,
-  SUM_ROWS,
 } from './native-kernels.js';
+import { SUM_ROWS } from './sum-rows.js';
 
 interface ClsaKernel {
   kernelName: string;
@@ -50,10 +50,8 @@ const NATIVE_PLAN: readonly ClsaKernel[] = [
 const planFor = (backendName: string, native: boolean): readonly ClsaKernel[] =>
   native && backendName in PLAN ? NATIVE_PLAN : (PLAN[backendName] ?? []);
 
-/** The kernel each of ours replaced, by "backend/kernel"; undefined where there was none. */
-const replaced = new Map<string, KernelConfig | undefined>();
-/** Which of ours is registered now, by "backend/kernel". */
-const active = new Map<string, ClsaKernel>();
+/** Ours registered now, by "backend/kernel", with the backend's kernel it replaced (undefined: none). */
+const registered = new Map<string, { backendName: string; kernel: ClsaKernel; stock: KernelConfig | undefined }>();
 
 const key = (kernelName: string, backendName: string): string => `${backendName}/${kernelName}`;
 
@@ -79,11 +77,12 @@ export function registerClsaKernels(backendName: string, native = false): string
   restoreStockKernels(backendName, plan);
   for (const kernel of plan) {
     const id = key(kernel.kernelName, backendName);
-    if (active.get(id) === kernel) continue;
-    if (!replaced.has(id)) replaced.set(id, lookup(kernel.kernelName, backendName));
-    if (lookup(kernel.kernelName, backendName) !== undefined) unregisterKernel(kernel.kernelName, backendName);
+    // restoreStockKernels above left only this plan's kernels of ours in place
+    if (registered.has(id)) continue;
+    const stock = lookup(kernel.kernelName, backendName);
+    if (stock !== undefined) unregisterKernel(kernel.kernelName, backendName);
     registerKernel({ kernelName: kernel.kernelName, backendName, kernelFunc: kernel.make(backendName) });
-    active.set(id, kernel);
+    registered.set(id, { backendName, kernel, stock });
   }
   return plan.map((kernel) => kernel.kernelName);
 }
@@ -93,8 +92,8 @@ export function registerClsaKernels(backendName: string, native = false): string
  * replaced nothing; undefined where the backend has none (wasm's Conv2DBackpropFilter).
  */
 export function stockKernel(kernelName: string, backendName: string): KernelConfig | undefined {
-  const id = key(kernelName, backendName);
-  return replaced.has(id) ? replaced.get(id) : lookup(kernelName, backendName);
+  const ours = registered.get(key(kernelName, backendName));
+  return ours !== undefined ? ours.stock : lookup(kernelName, backendName);
 }
 
 /**
@@ -102,14 +101,10 @@ export function stockKernel(kernelName: string, backendName: string): KernelConf
  * registerClsaKernels undoes it.
  */
 export function restoreStockKernels(backendName: string, keep: readonly ClsaKernel[] = []): void {
-  for (const kernel of [...(PLAN[backendName] ?? []), ...NATIVE_PLAN]) {
-    const id = key(kernel.kernelName, backendName);
-    const current = active.get(id);
-    if (current === undefined || keep.includes(current) || !replaced.has(id)) continue;
-    const stock = replaced.get(id);
-    replaced.delete(id);
-    active.delete(id);
-    unregisterKernel(kernel.kernelName, backendName);
-    if (stock !== undefined) registerKernel(stock);
+  for (const [id, ours] of registered) {
+    if (ours.backendName !== backendName || keep.includes(ours.kernel)) continue;
+    registered.delete(id);
+    unregisterKernel(ours.kernel.kernelName, backendName);
+    if (ours.stock !== undefined) registerKernel(ours.stock);
   }
 }

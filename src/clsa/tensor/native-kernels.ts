@@ -1,7 +1,8 @@
-import { loadAddon } from '../native-addon.js';
+import { OptionalAddon } from '../native-addon.js';
 import { type KernelFunc, type TensorInfo } from '../tf.js';
 
 import { convGeometry, resolveConv, type ConvGeometry, type ConvGradientAttrs } from './conv-geometry.js';
+import { SUM_ROWS } from './sum-rows.js';
 
 /** native/addon.cc, built by scripts/build-native.sh. */
 interface NativeAddon {
@@ -29,9 +30,7 @@ interface CpuMemory {
 
 export type NativeKernels = { available: true; runtime: string } | { available: false; reason: string };
 
-const ADDON = 'build/native/clsa_kernels.node';
-
-let addon: NativeAddon | undefined;
+const kernels = new OptionalAddon<NativeAddon>('build/native/clsa_kernels.node', 'native kernels turned off');
 
 /**
  * Loads the native convolution kernels once per process and sets their thread count (callers set
@@ -39,22 +38,18 @@ let addon: NativeAddon | undefined;
  * where they cannot be used (not built, or oneDNN's shared library missing at run time).
  */
 export function loadNativeKernels(threads: number): NativeKernels {
-  if (addon === undefined) {
-    const load = loadAddon<NativeAddon>(ADDON);
-    if (!('addon' in load)) return { available: false, reason: load.reason };
-    addon = load.addon;
-  }
+  const state = kernels.state();
+  if (!state.native) return { available: false, reason: state.reason };
+  const addon = loaded();
   addon.setThreads(threads);
   return { available: true, runtime: addon.runtime() };
 }
 
 function loaded(): NativeAddon {
+  const addon = kernels.get();
   if (addon === undefined) throw new Error('native kernels used before loadNativeKernels succeeded');
   return addon;
 }
-
-/** The kernel behind `sumRows` (./sum-rows.ts), which has no tfjs counterpart. */
-export const SUM_ROWS = 'ClsaSumRows';
 
 function dims(g: ConvGeometry): number[] {
   return [
@@ -102,29 +97,26 @@ function allocate(
   return { out, view };
 }
 
+/** Which of (src, weights, dst) each direction writes; the other two are its operands. */
+const WRITES: Record<Direction, 0 | 1 | 2> = { [FORWARD]: 2, [BACKWARD_DATA]: 0, [BACKWARD_WEIGHTS]: 1 };
+
 /**
- * Runs one direction on `backend`: the two operands are read in place from the backend's memory
- * (the wasm heap, or the cpu backend's arrays) and the result written straight into a new tensor.
- * `roles` places operands and result among (src, weights, dst) in that order.
+ * Runs one direction on `backend`: the two operands (in src, weights, dst order) are read in
+ * place from the backend's memory (the wasm heap, or the cpu backend's arrays) and the result,
+ * of `outShape`, written straight into a new tensor.
  */
 function convolve(
   backendName: string,
   backend: unknown,
   direction: Direction,
-  roles: [TensorInfo | number[], TensorInfo | number[], TensorInfo | number[]],
+  operands: [TensorInfo, TensorInfo],
+  outShape: number[],
   g: ConvGeometry,
 ): TensorInfo {
-  const shapeOf = (role: TensorInfo | number[]): number[] | undefined => (Array.isArray(role) ? role : undefined);
-  const { out, view } = allocate(
-    backendName,
-    backend,
-    roles.map(shapeOf).find((shape) => shape !== undefined)!,
-  );
-  const [src, weights, dst] = roles.map((role) => view(Array.isArray(role) ? out : role)) as [
-    Float32Array,
-    Float32Array,
-    Float32Array,
-  ];
+  const { out, view } = allocate(backendName, backend, outShape);
+  const buffers = operands.map(view);
+  buffers.splice(WRITES[direction], 0, view(out));
+  const [src, weights, dst] = buffers as [Float32Array, Float32Array, Float32Array];
   loaded().convolution(direction, src, weights, dst, dims(g));
   return out;
 }
@@ -136,7 +128,7 @@ export function nativeConv2DKernel(backendName: string): KernelFunc {
     const convAttrs = attrs as unknown as ConvGradientAttrs & { dilations: [number, number] | number };
     const g = resolveConv('Conv2D', x.shape, filter.shape, convAttrs, [x, filter]);
     const outShape = [g.batch, g.outHeight, g.outWidth, g.outChannels];
-    return convolve(backendName, backend, FORWARD, [x, filter, outShape], g);
+    return convolve(backendName, backend, FORWARD, [x, filter], outShape, g);
   };
 }
 
@@ -146,7 +138,7 @@ export function nativeConv2DBackpropInputKernel(backendName: string): KernelFunc
     const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
     const { inputShape, ...convAttrs } = attrs as unknown as ConvGradientAttrs & { inputShape: number[] };
     const g = convGeometry('Conv2DBackpropInput', inputShape, filter.shape, dy, convAttrs, [dy, filter]);
-    return convolve(backendName, backend, BACKWARD_DATA, [[...inputShape], filter, dy], g);
+    return convolve(backendName, backend, BACKWARD_DATA, [filter, dy], [...inputShape], g);
   };
 }
 
@@ -156,7 +148,7 @@ export function nativeConv2DBackpropFilterKernel(backendName: string): KernelFun
     const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
     const { filterShape, ...convAttrs } = attrs as unknown as ConvGradientAttrs & { filterShape: number[] };
     const g = convGeometry('Conv2DBackpropFilter', x.shape, filterShape, dy, convAttrs, [x, dy]);
-    return convolve(backendName, backend, BACKWARD_WEIGHTS, [x, [...filterShape], dy], g);
+    return convolve(backendName, backend, BACKWARD_WEIGHTS, [x, dy], [...filterShape], g);
   };
 }
 

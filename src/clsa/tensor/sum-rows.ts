@@ -1,6 +1,7 @@
 import * as tf from '../tf.js';
 
-import { SUM_ROWS } from './native-kernels.js';
+/** The kernel behind `sumRows`, which has no tfjs counterpart (native-kernels.ts registers it). */
+export const SUM_ROWS = 'ClsaSumRows';
 
 /**
  * Σ over the rows of [groups, rows, C] per group, of `a` or of a·b: [groups, 1, C]. BatchNorm's

@@ -104,10 +104,42 @@ function queryPasses(
   keys: tf.Tensor2D,
   settings: StepSettings,
 ): QueryPasses {
+  const variables = [...named.values()];
   const out: QueryPasses = { grads: new Map(), contrastive: 0, ddm: null, top1: 0, bnUpdates: new Map() };
-  const held: { target: tf.Tensor2D | null } = { target: null };
+  const { temperature, layout } = settings;
+  const weakCount = batch.views.weak.length;
+  let target: tf.Tensor2D | null = null;
   try {
-    runQueryPasses(model, named, batch, keys, settings, out, held);
+    batch.views.weak.forEach((view, i) => {
+      const { value, grads } = tf.variableGrads(() => {
+        const q = encode(model.query, viewTensor(view), { training: true, bnGroups: 1 });
+        if (i === 0) {
+          out.bnUpdates = q.bnUpdates;
+          target = tf.keep(q.embedding);
+        } else q.bnUpdates.forEach((t) => t.dispose());
+        const { loss, top1 } = contrastiveLoss(q.embedding, keys, model.queue.keys, { temperature, layout });
+        if (i === 0) out.top1 = top1.dataSync()[0]!;
+        return tf.div<tf.Scalar>(loss, weakCount);
+      }, variables);
+      out.contrastive += value.dataSync()[0]!;
+      value.dispose();
+      accumulate(out.grads, named, grads);
+    });
+    const strongCount = settings.beta === 0 ? 0 : batch.views.strong.length;
+    for (const view of strongCount === 0 ? [] : batch.views.strong) {
+      const { value, grads } = tf.variableGrads(() => {
+        const q = encode(model.query, viewTensor(view), { training: true, bnGroups: 1 });
+        q.bnUpdates.forEach((t) => t.dispose());
+        const ddm = ddmLoss(target!, q.embedding, keys, model.queue.keys, {
+          temperature: settings.ddmTemperature,
+          layout,
+        });
+        return tf.mul<tf.Scalar>(ddm, settings.beta / strongCount);
+      }, variables);
+      out.ddm = (out.ddm ?? 0) + value.dataSync()[0]! / settings.beta;
+      value.dispose();
+      accumulate(out.grads, named, grads);
+    }
     return out;
   } catch (error) {
     // a pass that throws (a full wasm heap, a malformed view) must not strand what the step holds
@@ -115,51 +147,7 @@ function queryPasses(
     tf.dispose([...out.grads.values(), ...out.bnUpdates.values()]);
     throw error;
   } finally {
-    tf.dispose(held.target ?? []);
-  }
-}
-
-function runQueryPasses(
-  model: TrainingModel,
-  named: Map<string, tf.Variable>,
-  batch: Batch,
-  keys: tf.Tensor2D,
-  settings: StepSettings,
-  out: QueryPasses,
-  held: { target: tf.Tensor2D | null },
-): void {
-  const variables = [...named.values()];
-  const { temperature, layout } = settings;
-  const weakCount = batch.views.weak.length;
-  batch.views.weak.forEach((view, i) => {
-    const { value, grads } = tf.variableGrads(() => {
-      const q = encode(model.query, viewTensor(view), { training: true, bnGroups: 1 });
-      if (i === 0) {
-        out.bnUpdates = q.bnUpdates;
-        held.target = tf.keep(q.embedding);
-      } else q.bnUpdates.forEach((t) => t.dispose());
-      const { loss, top1 } = contrastiveLoss(q.embedding, keys, model.queue.keys, { temperature, layout });
-      if (i === 0) out.top1 = top1.dataSync()[0]!;
-      return tf.div<tf.Scalar>(loss, weakCount);
-    }, variables);
-    out.contrastive += value.dataSync()[0]!;
-    value.dispose();
-    accumulate(out.grads, named, grads);
-  });
-  const strongCount = settings.beta === 0 ? 0 : batch.views.strong.length;
-  for (const view of strongCount === 0 ? [] : batch.views.strong) {
-    const { value, grads } = tf.variableGrads(() => {
-      const q = encode(model.query, viewTensor(view), { training: true, bnGroups: 1 });
-      q.bnUpdates.forEach((t) => t.dispose());
-      const ddm = ddmLoss(held.target!, q.embedding, keys, model.queue.keys, {
-        temperature: settings.ddmTemperature,
-        layout,
-      });
-      return tf.mul<tf.Scalar>(ddm, settings.beta / strongCount);
-    }, variables);
-    out.ddm = (out.ddm ?? 0) + value.dataSync()[0]! / settings.beta;
-    value.dispose();
-    accumulate(out.grads, named, grads);
+    tf.dispose(target ?? []);
   }
 }
 
