@@ -1,3 +1,4 @@
+import type { EventRecord } from '../common/event-view.js';
 import { Inject, Injectable } from '@nestjs/common';
 import { AppError } from '../common/app-error.js';
 import { isId } from '../common/ids.js';
@@ -37,13 +38,7 @@ export interface DatasetFilter {
   limit: number;
 }
 
-export interface DatasetEventRecord {
-  id: bigint;
-  type: string;
-  message: string;
-  data: unknown;
-  createdAt: Date;
-}
+export type DatasetEventRecord = EventRecord;
 
 @Injectable()
 export class DatasetsRepository {

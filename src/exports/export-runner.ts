@@ -9,7 +9,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
-import type { ShardSource } from '../clsa/data/shard-source.js';
 import { type LoadedEncoder, readEncoderBuffer } from '../clsa/io/encoder-file.js';
 import type { Logger } from '../common/logger.js';
 import { datasetShardSource } from '../datasets/dataset-shard-source.js';
@@ -85,11 +84,7 @@ async function produce(claimed: ClaimedExport, dir: string, deps: ExportRunnerDe
 
 function embedDataset(run: Run, objectPrefix: string, loaded: LoadedEncoder): Promise<WrittenExport> {
   const { claimed, deps, retry } = run;
-  const shards = datasetShardSource(deps.store, objectPrefix);
-  const source: ShardSource = {
-    readIndex: () => retry('read of the shard index', () => shards.readIndex()),
-    openShard: (name) => retry(`read of ${name}`, () => shards.openShard(name)),
-  };
+  const source = datasetShardSource(deps.store, objectPrefix, retry);
   // Progress is best effort: a missed update (Postgres restarting) must not fail the export.
   const onProgress = (processed: number, total: number, rate: number | null) =>
     deps.exports

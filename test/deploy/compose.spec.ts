@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { findComposeConfig, isCI, reportMissing, repoRoot, runTool } from './deploy-tools.js';
+import { isCI } from '../support/ci.js';
+import { findComposeConfig, reportMissing, repoRoot, runTool } from './deploy-tools.js';
 import { parseDockerfile } from './dockerfile-rules.js';
 
 /**

@@ -11,8 +11,6 @@ import path from 'node:path';
 
 import { isCI } from '../support/ci.js';
 
-export { isCI };
-
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
 export const chartDir = path.join(repoRoot, 'deploy/helm/clsa');
 

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { findHelm, isCI, reportMissing, runTool } from './deploy-tools.js';
+import { isCI } from '../support/ci.js';
+import { findHelm, reportMissing, runTool } from './deploy-tools.js';
 import {
   envOf,
   find,

@@ -4,7 +4,7 @@ import { Rng } from '../../src/clsa/augment/random.js';
 import { stockKernel } from '../../src/clsa/tensor/kernels.js';
 
 /** Convolution cases shared by the tests of our conv kernels (JavaScript and native). */
-export type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
+type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 
 export interface Case {
   name: string;
@@ -55,7 +55,7 @@ export const CASES: Case[] = [
   },
 ];
 
-export function values(rng: Rng, shape: number[]): Float32Array {
+function values(rng: Rng, shape: number[]): Float32Array {
   const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
   for (let i = 0; i < out.length; i++) out[i] = rng.uniform(-1, 1);
   return out;

@@ -10,7 +10,6 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 import pRetry from 'p-retry';
-import type { ShardSource } from '../../clsa/data/shard-source.js';
 import { type CheckpointState, saveCheckpoint } from '../../clsa/train/checkpoint.js';
 import { type TrainResult, train } from '../../clsa/train/trainer.js';
 import type { Logger } from '../../common/logger.js';
@@ -18,7 +17,7 @@ import { newId } from '../../common/ids.js';
 import { datasetShardSource } from '../../datasets/dataset-shard-source.js';
 import type { JobStatus } from '../../generated/prisma/enums.js';
 import type { ObjectStore } from '../../storage/object-store.js';
-import { storeRetry } from '../../storage/store-retry.js';
+import { storeRetry, type StoreRetry } from '../../storage/store-retry.js';
 import {
   type ClaimedJob,
   type EncoderOutput,
@@ -51,6 +50,8 @@ class DatasetGoneError extends Error {}
 export class JobRun {
   private readonly lease: Lease;
   private readonly metrics: MetricBuffer;
+  /** Object-store calls, retried with back-off (storage/store-retry.ts). */
+  private readonly retry: StoreRetry;
   private dir = '';
 
   constructor(
@@ -60,6 +61,7 @@ export class JobRun {
   ) {
     this.lease = { jobId: claimed.job.id, teamId: claimed.job.teamId, attempt: claimed.attempt };
     this.metrics = new MetricBuffer(ctx.metricsFlushMs);
+    this.retry = storeRetry(ctx.log, ctx.storeRetries);
   }
 
   private get log(): Logger {
@@ -124,10 +126,6 @@ export class JobRun {
     }
   }
 
-  private retry<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    return storeRetry(this.log, this.ctx.storeRetries)(what, fn);
-  }
-
   /**
    * The attempt's own database writes ride out a Postgres restart: retried for about 20 s. A lost
    * lease is final, never retried.
@@ -169,21 +167,12 @@ export class JobRun {
     }
   }
 
-  /** The dataset's shards, each read retried like every other object store call. */
-  private shardSource(dataset: Dataset): ShardSource {
-    const source = datasetShardSource(this.ctx.store, dataset.objectPrefix);
-    return {
-      readIndex: () => this.retry('read of the shard index', () => source.readIndex()),
-      openShard: (name) => this.retry(`read of ${name}`, () => source.openShard(name)),
-    };
-  }
-
   private async train(dataset: Dataset): Promise<TrainResult> {
     const { job } = this.claimed;
     const resumeFrom = await this.downloadCheckpoint();
     return train({
       config: job.config,
-      source: this.shardSource(dataset),
+      source: datasetShardSource(this.ctx.store, dataset.objectPrefix, this.retry),
       ...(resumeFrom === undefined ? {} : { resumeFrom }),
       checkpointEvery: job.checkpointEvery,
       signal: this.stop.signal,
@@ -242,11 +231,16 @@ export class JobRun {
     const key = encoderKey(this.lease.teamId, id);
     const { size } = await stat(file);
     await this.retry('upload of the encoder', () => this.ctx.store.put(key, createReadStream(file)));
-    const knn = await heldOutKnn(result.encoder, this.shardSource(dataset), dataset, {
-      inputSize: info.inputSize,
-      mean,
-      std,
-    });
+    const knn = await heldOutKnn(
+      result.encoder,
+      datasetShardSource(this.ctx.store, dataset.objectPrefix, this.retry),
+      dataset,
+      {
+        inputSize: info.inputSize,
+        mean,
+        std,
+      },
+    );
     if (knn !== null) this.log.info({ top1: knn.top1 }, 'kNN evaluation on held-out images');
     const finalMetrics = await this.persist('reading the final metrics', () =>
       this.ctx.attempts.latestMetrics(this.lease.jobId),
